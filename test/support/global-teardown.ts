@@ -1,4 +1,7 @@
-/** Servers started by the global setup are left running for the next run (MariaDB) or stopped here. */
+import type { TemporalTarget } from '../../infra/temporal/ensure-temporal';
+
+/** Stops the Temporal dev server the setup started; MariaDB stays up for the next run. */
 export default async function globalTeardown(): Promise<void> {
-  // Filled in as suites add servers that must stop with the run.
+  const temporal = (globalThis as { __lifelineTemporal?: TemporalTarget }).__lifelineTemporal;
+  await temporal?.embedded?.stop();
 }

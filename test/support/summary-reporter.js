@@ -1,8 +1,14 @@
-// Prints the closing line CI reads: "N passed, N failed".
+// Writes the closing line CI prints, "N passed, N failed", to test-results/summary.txt and stdout.
+const fs = require('fs');
+const path = require('path');
+
 class SummaryReporter {
   onRunComplete(_contexts, results) {
     const failed = results.numFailedTests + results.numRuntimeErrorTestSuites;
-    process.stdout.write(`\n${results.numPassedTests} passed, ${failed} failed\n`);
+    const line = `${results.numPassedTests} passed, ${failed} failed`;
+    const dir = path.join(__dirname, '..', '..', 'test-results');
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, 'summary.txt'), line + '\n');
   }
 }
 module.exports = SummaryReporter;

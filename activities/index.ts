@@ -1,0 +1,12 @@
+import type { ActivityDeps } from './deps';
+import { createEstateActivities } from './estate';
+
+/** All activities, built over their dependencies; the worker registers the result. */
+export function createActivities(deps: ActivityDeps) {
+  return {
+    ...createEstateActivities(deps),
+  };
+}
+
+export type LifelineActivities = ReturnType<typeof createActivities>;
+export type { ActivityDeps } from './deps';

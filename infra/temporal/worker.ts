@@ -1,0 +1,31 @@
+import * as path from 'node:path';
+import { NativeConnection, Worker, WorkerOptions } from '@temporalio/worker';
+import { createActivities, ActivityDeps } from '../../activities';
+import { TASK_QUEUE } from '../../workflows/contracts';
+
+export interface LifelineWorkerOptions {
+  address: string;
+  namespace?: string;
+  taskQueue?: string;
+  deps: ActivityDeps;
+  /** A prebuilt workflow bundle (tests build it once); otherwise workflows/ is bundled at start. */
+  workflowBundlePath?: string;
+  tuning?: Pick<WorkerOptions, 'maxConcurrentActivityTaskExecutions' | 'maxConcurrentWorkflowTaskExecutions' | 'maxCachedWorkflows'>;
+}
+
+/** Where the workflow sources are, from the TypeScript tree or from dist/. */
+export const workflowsPath = path.resolve(__dirname, '..', '..', 'workflows');
+
+/** A worker registering every workflow in workflows/ and every activity in activities/. */
+export async function createLifelineWorker(opts: LifelineWorkerOptions): Promise<{ worker: Worker; connection: NativeConnection }> {
+  const connection = await NativeConnection.connect({ address: opts.address });
+  const worker = await Worker.create({
+    connection,
+    namespace: opts.namespace ?? 'default',
+    taskQueue: opts.taskQueue ?? TASK_QUEUE,
+    activities: createActivities(opts.deps),
+    ...(opts.workflowBundlePath ? { workflowBundle: { codePath: opts.workflowBundlePath } } : { workflowsPath: require.resolve(workflowsPath) }),
+    ...opts.tuning,
+  });
+  return { worker, connection };
+}

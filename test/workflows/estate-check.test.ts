@@ -1,0 +1,62 @@
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { estateCheck } from '../../workflows';
+import { workflowIds } from '../../workflows/contracts';
+import { startTestWorker, TestWorker } from '../support/worker';
+
+describe('estateCheck workflow on the real Temporal server', () => {
+  let server: http.Server;
+  let baseUrl: string;
+  let tw: TestWorker;
+  let inventoryUp = true;
+
+  beforeAll(async () => {
+    server = http.createServer((req, res) => {
+      res.statusCode = req.url === '/broken' ? 503 : 200;
+      res.end('{}');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    tw = await startTestWorker(
+      {
+        estateEndpoints: [
+          { system: 'clm', url: `${baseUrl}/clm` },
+          { system: 'bna', url: `${baseUrl}/broken` },
+          { system: 'asa', url: 'http://127.0.0.1:1/unreachable' },
+        ],
+        inventory: { ping: async () => { if (!inventoryUp) throw new Error('inventory down'); } },
+        probeTimeoutMs: 2_000,
+      },
+      'estate-check',
+    );
+  });
+
+  afterAll(async () => {
+    await tw?.stop();
+    await new Promise((r) => server.close(r));
+  });
+
+  it('reports each system as it really answers', async () => {
+    const result = await tw.client.workflow.execute(estateCheck, {
+      taskQueue: tw.taskQueue,
+      workflowId: workflowIds.estateCheck(`t-${Date.now()}`),
+    });
+    const bySystem = Object.fromEntries(result.systems.map((s) => [s.system, s]));
+    expect(bySystem.clm).toMatchObject({ up: true, status: 200 });
+    expect(bySystem.bna).toMatchObject({ up: false, status: 503 });
+    expect(bySystem.asa.up).toBe(false);
+    expect(bySystem.asa.error).toBeTruthy();
+    expect(result.inventory).toEqual({ up: true });
+    expect(result.allUp).toBe(false);
+  });
+
+  it('reports the inventory down when its database does not answer', async () => {
+    inventoryUp = false;
+    const result = await tw.client.workflow.execute(estateCheck, {
+      taskQueue: tw.taskQueue,
+      workflowId: workflowIds.estateCheck(`t2-${Date.now()}`),
+    });
+    expect(result.inventory).toEqual({ up: false, error: 'inventory down' });
+    inventoryUp = true;
+  });
+});

@@ -1,0 +1,2 @@
+// Every workflow the worker registers. Workflow code is bundled for Temporal's deterministic sandbox.
+export { estateCheck } from './estate-check';

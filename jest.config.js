@@ -10,5 +10,7 @@ module.exports = {
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   testTimeout: 120000,
+  // Suites mostly wait on real servers, so both cores' worth of workers pay off.
+  maxWorkers: 2,
   reporters: ['default', ['<rootDir>/test/support/summary-reporter.js', {}]],
 };

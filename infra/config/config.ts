@@ -1,0 +1,91 @@
+import { plainToInstance, Transform, Type } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/**
+ * Typed configuration shared by the API and the worker. Read from the environment once at boot,
+ * validated, then passed around as a plain object (never re-read from process.env).
+ */
+export interface LifelineConfig {
+  port: number;
+  host: string;
+  /** Where the embedded SQLite database lives when no MYSQL_URL is given. */
+  dataDir: string;
+  /** mysql://user:pass@host:port/db; when set, the inventory lives in MySQL/MariaDB. */
+  mysqlUrl?: string;
+  temporalAddress: string;
+  temporalNamespace: string;
+  temporalTaskQueue: string;
+  /** Bootstrap provider-admin bearer token; generated and logged once when unset. */
+  adminToken?: string;
+  logLevel: LogLevel;
+  simUrl?: string;
+}
+
+const emptyToUndefined = ({ value }: { value: unknown }) => (value === '' ? undefined : value);
+
+/** The environment as it must look; each key's rule is stated once here. */
+class EnvironmentSchema {
+  @IsOptional() @Transform(emptyToUndefined) @Type(() => Number) @IsInt() @Min(0) @Max(65535)
+  PORT?: number;
+
+  @IsOptional() @Transform(emptyToUndefined) @IsString()
+  HOST?: string;
+
+  @IsOptional() @Transform(emptyToUndefined) @IsString()
+  DATA_DIR?: string;
+
+  @IsOptional() @Transform(emptyToUndefined) @Matches(/^mysql:\/\/[^/\s]+\/[A-Za-z0-9_$]+(\?.*)?$/, {
+    message: 'MYSQL_URL must look like mysql://user:password@host:port/database',
+  })
+  MYSQL_URL?: string;
+
+  @IsOptional() @Transform(emptyToUndefined) @Matches(/^[^\s:]+:\d+$/, { message: 'TEMPORAL_ADDRESS must be host:port' })
+  TEMPORAL_ADDRESS?: string;
+
+  @IsOptional() @Transform(emptyToUndefined) @IsString()
+  TEMPORAL_NAMESPACE?: string;
+
+  @IsOptional() @Transform(emptyToUndefined) @IsString()
+  TEMPORAL_TASK_QUEUE?: string;
+
+  @IsOptional() @Transform(emptyToUndefined) @IsString() @MinLength(16, { message: 'LIFELINE_ADMIN_TOKEN must be at least 16 characters' })
+  LIFELINE_ADMIN_TOKEN?: string;
+
+  @IsOptional() @Transform(emptyToUndefined) @IsIn(LOG_LEVELS)
+  LOG_LEVEL?: LogLevel;
+
+  @IsOptional() @Transform(emptyToUndefined) @Matches(/^https?:\/\/\S+$/, { message: 'SIM_URL must be an http(s) URL' })
+  SIM_URL?: string;
+}
+
+export class ConfigValidationError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration: ${problems.join('; ')}`);
+  }
+}
+
+/** Validates the environment (plus explicit overrides, which win) and returns the typed config. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<LifelineConfig> = {}): LifelineConfig {
+  const parsed = plainToInstance(EnvironmentSchema, { ...env }, { excludeExtraneousValues: false });
+  const errors = validateSync(parsed, { whitelist: true, forbidUnknownValues: false });
+  if (errors.length > 0) {
+    throw new ConfigValidationError(errors.flatMap((e) => Object.values(e.constraints ?? {})));
+  }
+  const config: LifelineConfig = {
+    port: parsed.PORT ?? 8080,
+    host: parsed.HOST ?? '127.0.0.1',
+    dataDir: parsed.DATA_DIR ?? './.data',
+    mysqlUrl: parsed.MYSQL_URL,
+    temporalAddress: parsed.TEMPORAL_ADDRESS ?? '127.0.0.1:7233',
+    temporalNamespace: parsed.TEMPORAL_NAMESPACE ?? 'default',
+    temporalTaskQueue: parsed.TEMPORAL_TASK_QUEUE ?? 'lifeline',
+    adminToken: parsed.LIFELINE_ADMIN_TOKEN,
+    logLevel: parsed.LOG_LEVEL ?? 'info',
+    simUrl: parsed.SIM_URL,
+  };
+  // A key present in the overrides wins, even when its value is undefined (e.g. `mysqlUrl: undefined` forces SQLite).
+  return { ...config, ...overrides };
+}

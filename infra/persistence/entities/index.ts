@@ -1,0 +1,25 @@
+import { ApiTokenEntity } from './api-token.entity';
+import { AuditEventEntity } from './audit-event.entity';
+import { IpSubnetMappingEntity, IpVmOverrideEntity } from './ip-mapping.entity';
+import { ManagementServiceEntity } from './management-service.entity';
+import { OperationEntity } from './operation.entity';
+import { ProtectedVmEntity } from './protected-vm.entity';
+import { RecoveryPlanDependencyEntity, RecoveryPlanEntity, RecoveryPlanGroupEntity, RecoveryPlanMemberEntity } from './recovery-plan.entity';
+import { SiteEntity } from './site.entity';
+import { TenantEntity } from './tenant.entity';
+
+export * from './api-token.entity';
+export * from './audit-event.entity';
+export * from './ip-mapping.entity';
+export * from './management-service.entity';
+export * from './operation.entity';
+export * from './protected-vm.entity';
+export * from './recovery-plan.entity';
+export * from './site.entity';
+export * from './tenant.entity';
+
+export const ENTITIES = [
+  SiteEntity, TenantEntity, ProtectedVmEntity, RecoveryPlanEntity, RecoveryPlanGroupEntity, RecoveryPlanMemberEntity,
+  RecoveryPlanDependencyEntity, IpSubnetMappingEntity, IpVmOverrideEntity, ManagementServiceEntity, OperationEntity,
+  AuditEventEntity, ApiTokenEntity,
+];

@@ -1,0 +1,4 @@
+import { Initial1763770000000 } from './1763770000000-initial';
+
+/** In order; a new migration is appended, never edited once released. */
+export const SQLITE_MIGRATIONS = [Initial1763770000000];

@@ -2,6 +2,7 @@ import { Connection } from '@temporalio/client';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { msToTs } from '@temporalio/common/lib/time';
 import { ensureTemporal } from '../../infra/temporal/ensure-temporal';
 import { LIFELINE_SEARCH_ATTRIBUTES, registerSearchAttributes } from '../../infra/temporal/search-attributes';
 
@@ -16,7 +17,7 @@ describe('embedded Temporal server', () => {
     for (const name of Object.keys(LIFELINE_SEARCH_ATTRIBUTES)) expect(attrs.customAttributes).toHaveProperty(name);
     // Registering again against an existing cluster is a no-op, not an error.
     await registerSearchAttributes(connection, 'default');
-    await connection.workflowService.registerNamespace({ namespace: 'durability-probe', workflowExecutionRetentionPeriod: { seconds: 86400 } });
+    await connection.workflowService.registerNamespace({ namespace: 'durability-probe', workflowExecutionRetentionPeriod: msToTs('1 day') });
     await connection.close();
     await first.embedded!.stop();
 

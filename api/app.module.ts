@@ -1,0 +1,68 @@
+import { Module, ValidationPipe, type DynamicModule } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
+import { getDataSourceToken } from '@nestjs/typeorm';
+import { LoggerModule } from 'nestjs-pino';
+import type { DataSource } from 'typeorm';
+import type { LifelineConfig } from '../infra/config';
+import { AuditEventsModule } from './audit-events/audit-events';
+import { AuthGuard } from './auth/auth.guard';
+import { GlobalExceptionFilter } from './common/exception.filter';
+import { LifelineConfigModule } from './config.module';
+import { HealthModule } from './health/health.module';
+import { IpMappingsModule } from './ip-mappings/ip-mappings.module';
+import { ManagementServicesModule } from './management-services/management-services.module';
+import { MetricsModule } from './metrics/metrics';
+import { PersistenceModule } from './persistence/persistence.module';
+import { RecoveryPlansModule } from './recovery-plans/recovery-plans.module';
+import { SitesModule } from './sites/sites.module';
+import { TemporalModule } from './temporal/temporal.module';
+import { TenantsModule } from './tenants/tenants.module';
+import { TokensModule } from './tokens/tokens.module';
+import { VmsModule } from './vms/vms.module';
+
+/** Unknown fields are refused (not silently dropped) and every message names the field path. */
+export const validationPipe = () =>
+  new ValidationPipe({
+    whitelist: true,
+    forbidNonWhitelisted: true,
+    transform: true,
+    forbidUnknownValues: true,
+    stopAtFirstError: true,
+    validationError: { target: false, value: false },
+  });
+
+@Module({})
+export class AppModule {
+  static forRoot(config: LifelineConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        LifelineConfigModule.forRoot(config),
+        LoggerModule.forRoot({
+          pinoHttp: {
+            level: config.logLevel,
+            redact: ['req.headers.authorization'],
+            autoLogging: { ignore: (req) => req.url === '/health' || req.url === '/metrics' },
+          },
+        }),
+        PersistenceModule.forRoot(config),
+        TemporalModule,
+        MetricsModule,
+        HealthModule,
+        TokensModule,
+        SitesModule,
+        TenantsModule,
+        VmsModule,
+        RecoveryPlansModule,
+        IpMappingsModule,
+        ManagementServicesModule,
+        AuditEventsModule,
+      ],
+      providers: [
+        { provide: APP_PIPE, useFactory: validationPipe },
+        { provide: APP_GUARD, useClass: AuthGuard },
+        { provide: APP_FILTER, inject: [getDataSourceToken()], useFactory: (ds: DataSource) => new GlobalExceptionFilter(ds) },
+      ],
+    };
+  }
+}

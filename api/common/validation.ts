@@ -1,0 +1,146 @@
+import { applyDecorators } from '@nestjs/common';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsInt, IsIP, IsNotEmpty, IsObject, IsOptional, IsString, IsUUID,
+  Matches, Max, MaxLength, Min, ValidateIf, ValidateNested,
+} from 'class-validator';
+
+/**
+ * Field decorators that state each rule once: class-validator for the pipe and @ApiProperty for OpenAPI.
+ * `optional` accepts a missing field; `nullable` also accepts null.
+ */
+interface Common {
+  optional?: boolean;
+  nullable?: boolean;
+  description?: string;
+  example?: unknown;
+}
+
+function presence(o: Common): PropertyDecorator[] {
+  if (o.nullable) return [IsOptional()];
+  if (o.optional) return [ValidateIf((_, v) => v !== undefined)];
+  return [];
+}
+
+function doc(o: Common, extra: Record<string, unknown>): PropertyDecorator {
+  const options = { description: o.description, example: o.example, nullable: o.nullable || undefined, ...extra };
+  return o.optional || o.nullable ? ApiPropertyOptional(options) : ApiProperty(options);
+}
+
+export function Text(o: Common & { max?: number; pattern?: RegExp; patternMessage?: string } = {}) {
+  const max = o.max ?? 200;
+  return applyDecorators(
+    doc(o, { type: String, maxLength: max, pattern: o.pattern?.source }),
+    ...presence(o),
+    IsString(),
+    IsNotEmpty(),
+    MaxLength(max),
+    ...(o.pattern ? [Matches(o.pattern, { message: o.patternMessage ?? `$property must match ${o.pattern.source}` })] : []),
+  );
+}
+
+/** A resource name: 1–200 printable characters, no leading or trailing blank. */
+export function Name(o: Common = {}) {
+  return Text({ ...o, max: 200, pattern: /^\S(.*\S)?$/, patternMessage: '$property must not start or end with a blank' });
+}
+
+export function Int(o: Common & { min?: number; max?: number } = {}) {
+  return applyDecorators(
+    doc(o, { type: 'integer', minimum: o.min, maximum: o.max }),
+    ...presence(o),
+    IsInt(),
+    ...(o.min !== undefined ? [Min(o.min)] : []),
+    ...(o.max !== undefined ? [Max(o.max)] : []),
+  );
+}
+
+/** An integer from the query string (always a string on the wire). */
+export function QueryInt(o: Common & { min: number; max: number; default: number }) {
+  return applyDecorators(
+    ApiPropertyOptional({ type: 'integer', minimum: o.min, maximum: o.max, default: o.default, description: o.description }),
+    IsOptional(),
+    Type(() => Number),
+    IsInt(),
+    Min(o.min),
+    Max(o.max),
+  );
+}
+
+export function Bool(o: Common = {}) {
+  return applyDecorators(doc(o, { type: Boolean }), ...presence(o), IsBoolean());
+}
+
+export function OneOf(values: readonly string[], enumName: string, o: Common = {}) {
+  return applyDecorators(
+    doc(o, { enum: values, enumName }),
+    ...presence(o),
+    IsIn(values as string[], { message: `$property must be one of: ${values.join(', ')}` }),
+  );
+}
+
+export function Uuid(o: Common = {}) {
+  return applyDecorators(doc(o, { type: String, format: 'uuid' }), ...presence(o), IsUUID('all'));
+}
+
+export function Nested(cls: () => new () => object, o: Common = {}) {
+  return applyDecorators(doc(o, { type: cls }), ...presence(o), IsObject(), ValidateNested(), Type(cls));
+}
+
+export function NestedArray(cls: () => new () => object, o: Common & { min?: number; max: number }) {
+  return applyDecorators(
+    doc(o, { type: cls, isArray: true, minItems: o.min, maxItems: o.max }),
+    ...presence(o),
+    IsArray(),
+    ArrayMinSize(o.min ?? 0),
+    ArrayMaxSize(o.max),
+    ValidateNested({ each: true }),
+    Type(cls),
+  );
+}
+
+export function TextArray(o: Common & { min?: number; max: number; itemMax?: number }) {
+  return applyDecorators(
+    doc(o, { type: String, isArray: true, minItems: o.min, maxItems: o.max }),
+    ...presence(o),
+    IsArray(),
+    ArrayMinSize(o.min ?? 0),
+    ArrayMaxSize(o.max),
+    IsString({ each: true }),
+    IsNotEmpty({ each: true }),
+    MaxLength(o.itemMax ?? 200, { each: true }),
+  );
+}
+
+export function IpArray(o: Common & { min?: number; max: number; version?: 4 | 6 }) {
+  return applyDecorators(
+    doc(o, { type: String, isArray: true, minItems: o.min, maxItems: o.max }),
+    ...presence(o),
+    IsArray(),
+    ArrayMinSize(o.min ?? 0),
+    ArrayMaxSize(o.max),
+    IsIP(o.version, { each: true, message: `each value in $property must be an IP${o.version ? `v${o.version}` : ''} address` }),
+  );
+}
+
+export function Ip(o: Common & { version?: 4 | 6 } = {}) {
+  return applyDecorators(doc(o, { type: String }), ...presence(o), IsIP(o.version, { message: `$property must be an IP${o.version ? `v${o.version}` : ''} address` }));
+}
+
+/** Free-form JSON object (metadata). */
+export function JsonObject(o: Common = {}) {
+  return applyDecorators(doc(o, { type: 'object', additionalProperties: true }), ...presence(o), IsObject());
+}
+
+export class IdParamDto {
+  @Uuid({ description: 'Resource id' })
+  id: string;
+}
+
+export class PageQueryDto {
+  @QueryInt({ min: 1, max: 1000, default: 100, description: 'Page size' })
+  limit?: number;
+
+  @QueryInt({ min: 0, max: 10_000_000, default: 0, description: 'Items to skip' })
+  offset?: number;
+}

@@ -40,7 +40,17 @@ export class TypeOrmOperationRepository extends OperationRepository {
     });
     return { items, total };
   }
+  /**
+   * Insert, or update the row with this id. Not `INSERT … ON DUPLICATE KEY UPDATE`: on MySQL that would also
+   * fire on the (kind, tenant, requestId) key and rewrite another run's row.
+   */
   async upsert(operation: OperationEntity) {
-    await this.em.upsert(OperationEntity, operation as QueryDeepPartialEntity<OperationEntity>, { conflictPaths: ['id'], skipUpdateIfNoValuesChanged: false });
+    const { id, ...rest } = operation;
+    try {
+      await this.em.insert(OperationEntity, operation as QueryDeepPartialEntity<OperationEntity>);
+    } catch (err) {
+      if (!(await this.em.existsBy(OperationEntity, { id }))) throw err;
+      await this.em.update(OperationEntity, { id }, rest as QueryDeepPartialEntity<OperationEntity>);
+    }
   }
 }

@@ -43,7 +43,9 @@ export class GlobalExceptionFilter implements ExceptionFilter {
       const response = exception.getResponse();
       if (typeof response === 'string') return errorBody(status, response);
       const r = response as { message?: string | string[] };
-      return errorBody(status, r.message ?? exception.message);
+      // A body without `message` was built on purpose (e.g. the health report): keep it as it is.
+      if (r.message === undefined) return { ...(response as object), statusCode: status } as ErrorBody;
+      return errorBody(status, r.message);
     }
     if (exception instanceof QueryFailedError) {
       const mapped = this.constraint(exception);

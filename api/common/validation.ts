@@ -83,13 +83,19 @@ export function Uuid(o: Common = {}) {
   return applyDecorators(doc(o, { type: String, format: 'uuid' }), ...presence(o), IsUUID('all'));
 }
 
+/** @nestjs/swagger resolves a lazy type only when the function is literally named `type`. */
+function lazy(cls: () => new () => object) {
+  const type = () => cls();
+  return type;
+}
+
 export function Nested(cls: () => new () => object, o: Common = {}) {
-  return applyDecorators(doc(o, { type: cls }), ...presence(o), IsObject(), ValidateNested(), Type(cls));
+  return applyDecorators(doc(o, { type: lazy(cls) }), ...presence(o), IsObject(), ValidateNested(), Type(cls));
 }
 
 export function NestedArray(cls: () => new () => object, o: Common & { min?: number; max: number }) {
   return applyDecorators(
-    doc(o, { type: cls, isArray: true, minItems: o.min, maxItems: o.max }),
+    doc(o, { type: lazy(cls), isArray: true, minItems: o.min, maxItems: o.max }),
     ...presence(o),
     IsArray(),
     ArrayMinSize(o.min ?? 0),

@@ -94,6 +94,18 @@ describe.each(DIALECTS)('protected VMs (%s)', (dialect) => {
     expect(await t.counts()).toEqual(before);
   });
 
+  it('lets exactly one of two concurrent imports of the same names win; the other gets 409 naming the field', async () => {
+    const before = await t.counts();
+    const body = { vms: Array.from({ length: 300 }, (_, i) => vm(`race-${i}`)) };
+    const results = await Promise.all([post(body), post(body)]);
+    expect(results.map((r) => r.status).sort()).toEqual([201, 409]);
+    const loser = results.find((r) => r.status === 409)!;
+    expect(loser.body.statusCode).toBe(409);
+    // Caught by the service's check (SQLite serialises writes) or by the unique index (MySQL), both name it.
+    expect(JSON.stringify(loser.body)).toMatch(/name|race-/);
+    expect((await t.counts()).vms).toBe(before.vms + 300);
+  });
+
   it('answers 404 for an unknown tenant and 400 for bad paging', async () => {
     await post({ vms: [vm('x')] }, '00000000-0000-4000-8000-000000000000').expect(404);
     const paging = await t.http.get(`/v1/tenants/${e.tenantId}/vms?limit=0`).set(t.auth()).expect(400);

@@ -4,7 +4,7 @@ import { getDataSourceToken } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
 import type { DataSource } from 'typeorm';
 import type { LifelineConfig } from '../infra/config';
-import { AuditEventsModule } from './audit-events/audit-events';
+import { AuditEventsModule } from './audit-events/audit-events.module';
 import { AuthGuard } from './auth/auth.guard';
 import { GlobalExceptionFilter } from './common/exception.filter';
 import { LifelineConfigModule } from './config.module';

@@ -32,14 +32,15 @@ function bodyErrors(err: { status?: number; type?: string; message?: string }, _
  * with `overrides` winning; the inventory migrations run before the app answers. Not listening yet:
  * call `app.listen(config.port, config.host)` (the config is `app.get(LIFELINE_CONFIG)`).
  */
-export async function createApp(overrides: Partial<LifelineConfig> = {}): Promise<INestApplication> {
+export async function createApp(overrides: Partial<LifelineConfig> = {}, opts: { shutdownHooks?: boolean } = {}): Promise<INestApplication> {
   const config = loadConfig(process.env, overrides);
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), { bodyParser: false, bufferLogs: true, abortOnError: false });
   app.useLogger(app.get(Logger));
   app.use(app.get(MetricsService).middleware());
   app.useBodyParser('json', { limit: JSON_BODY_LIMIT });
   app.use(bodyErrors);
-  app.enableShutdownHooks();
+  // A host that orders its own shutdown (npm start stops the API, then the worker, then Temporal) opts out.
+  if (opts.shutdownHooks ?? true) app.enableShutdownHooks();
 
   const document = SwaggerModule.createDocument(
     app,

@@ -1,0 +1,93 @@
+import type { RunningSimulator } from '../../infra/sim/server';
+import { SimClient } from './sim-client';
+
+describe('simulator idempotency and "already exists"', () => {
+  let sim: RunningSimulator;
+  let c: SimClient;
+
+  beforeAll(async () => {
+    ({ sim, client: c } = await SimClient.start());
+  });
+  afterAll(() => sim.close());
+  beforeEach(async () => {
+    await c.reset();
+    await c.scenario({ tenants: [{ id: 'northwind', tier: 'Gold', vms: 4, managementVms: 1 }] });
+  });
+
+  const okPerKey = async (key: string): Promise<number> => (await c.ops({ outcome: 'ok' })).filter((o) => o.idempotencyKey === key).length;
+
+  it('replays the original answer for a repeated Idempotency-Key and does the work once', async () => {
+    const path = '/bna/bca-networks/api/v4.0/ip_pools/dr-northwind/reservations';
+    const first = await c.call('POST', path, { owner: 'nw-db-1' }, { key: 'reserve-nw-db-1' });
+    const again = await c.call('POST', path, { owner: 'nw-db-1' }, { key: 'reserve-nw-db-1' });
+    expect(first.status).toBe(201);
+    expect(again.status).toBe(201);
+    expect(again.body).toEqual(first.body);
+    expect(await okPerKey('reserve-nw-db-1')).toBe(1);
+    const log = await c.ops({ op: 'bna.reserveIp' });
+    expect(log.map((o) => o.outcome)).toEqual(['ok', 'replayed']);
+    const pool = await c.call('GET', '/bna/bca-networks/api/v4.0/ip_pools/dr-northwind');
+    expect(pool.body.allocated).toBe(1);
+  });
+
+  it('coalesces a duplicate that arrives while the first call is still running', async () => {
+    await c.call('PUT', '/_sim/latency', { timeScale: 1, ops: { 'compute.powerOn': 150, 'compute.powerOff': 0 } });
+    const id = await c.vmId('northwind', 'nw-db-1');
+    await c.call('POST', `/compute/api/vcenter/vm/${id}/power/stop`);
+    const [a, b] = await Promise.all([
+      c.call('POST', `/compute/api/vcenter/vm/${id}/power/start`, undefined, { key: 'on-1' }),
+      c.call('POST', `/compute/api/vcenter/vm/${id}/power/start`, undefined, { key: 'on-1' }),
+    ]);
+    expect([a.status, b.status]).toEqual([204, 204]);
+    expect(await okPerKey('on-1')).toBe(1);
+  });
+
+  it('refuses side-effecting calls without a key and keys reused for another request', async () => {
+    const noKey = await c.call('PUT', '/mgmt/dns/api/v1/zones/northwind.example.com/records/x/A', { values: ['10.1.1.1'] }, { key: null });
+    expect(noKey.status).toBe(400);
+    expect(noKey.body.error.code).toBe('IDEMPOTENCY_KEY_REQUIRED');
+    await c.call('PUT', '/mgmt/dns/api/v1/zones/northwind.example.com/records/a/A', { values: ['10.1.1.1'] }, { key: 'k1' });
+    const reused = await c.call('PUT', '/mgmt/dns/api/v1/zones/northwind.example.com/records/b/A', { values: ['10.1.1.2'] }, { key: 'k1' });
+    expect(reused.status).toBe(422);
+    expect(reused.body.error.code).toBe('IDEMPOTENCY_KEY_REUSED');
+  });
+
+  it('answers a recognisable "already exists" for a create with a different key', async () => {
+    const pool = '/bna/bca-networks/api/v4.0/ip_pools/dr-northwind/reservations';
+    const first = await c.call('POST', pool, { owner: 'nw-app-1' });
+    const dupe = await c.call('POST', pool, { owner: 'nw-app-1' });
+    expect(dupe.status).toBe(409);
+    expect(dupe.body).toEqual(expect.objectContaining({ errorCode: 'ALREADY_EXISTS', address: first.body.address }));
+
+    const ctx = { name: 'nw-vpn', tenant: 'northwind', interfaces: [{ name: 'outside', vlan: 2001 }] };
+    expect((await c.call('POST', '/asa/api/contexts', ctx)).status).toBe(201);
+    const asaDupe = await c.call('POST', '/asa/api/contexts', ctx);
+    expect(asaDupe.status).toBe(409);
+    expect(asaDupe.body.messages[0].code).toBe('DUPLICATE');
+    expect(asaDupe.headers.get('location')).toMatch(/\/asa\/api\/contexts\/nw-vpn$/);
+
+    const container = SimClient.params({ name: 'nw-dr-gold', tenant: 'northwind', tier: 'Gold' });
+    const created = await c.call('POST', '/clm/csm/NetworkContainer', container);
+    expect(created.status).toBe(200);
+    const clmDupe = await c.call('POST', '/clm/csm/NetworkContainer', container);
+    expect(clmDupe.status).toBe(409);
+    expect(clmDupe.body[0]).toEqual(expect.objectContaining({ cloudClass: 'com.bmc.cloud.model.beans.CloudError', errorID: 'ALREADY_EXISTS' }));
+    expect(clmDupe.body[0].existingGuid).toBeTruthy();
+
+    const agent = { tenant: 'northwind', server: 'nw-db-1', serverIp: '10.128.0.9', agentType: 'NT', monitoringServer: 'dr-1-mon-1' };
+    const agentDupe = await c.call('POST', '/mgmt/monitoring/api/v1/agents', agent);
+    expect(agentDupe.status).toBe(409);
+    expect(agentDupe.body.error.code).toBe('ALREADY_EXISTS');
+
+    const vm = await c.vmId('northwind', 'nw-db-1');
+    const on = await c.call('POST', `/compute/api/vcenter/vm/${vm}/power/start`);
+    expect(on.status).toBe(409);
+    expect(on.body.error_type).toBe('ALREADY_IN_DESIRED_STATE');
+  });
+
+  it('logs failed calls with their outcome and status', async () => {
+    await c.call('DELETE', '/bna/bca-networks/api/v4.0/ip_pools/dr-northwind/reservations/10.128.0.77');
+    const [entry] = await c.ops({ op: 'bna.releaseIp' });
+    expect(entry).toEqual(expect.objectContaining({ outcome: 'error', status: 404, tenant: 'northwind' }));
+  });
+});

@@ -21,7 +21,7 @@ export function createEstateActivities(deps: ActivityDeps) {
 
     async probeInventory(): Promise<{ up: boolean; error?: string }> {
       try {
-        await deps.inventory.ping();
+        await deps.dataSource.query('SELECT 1');
         return { up: true };
       } catch (err) {
         return { up: false, error: err instanceof Error ? err.message : String(err) };

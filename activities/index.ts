@@ -1,10 +1,12 @@
 import type { ActivityDeps } from './deps';
 import { createEstateActivities } from './estate';
+import { createInventoryActivities } from './inventory';
 
 /** All activities, built over their dependencies; the worker registers the result. */
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createEstateActivities(deps),
+    ...createInventoryActivities(deps),
   };
 }
 

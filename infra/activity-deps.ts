@@ -7,6 +7,6 @@ export function buildActivityDeps(config: LifelineConfig, dataSource: DataSource
   const estateEndpoints = config.simUrl ? [{ system: 'simulator', url: `${config.simUrl.replace(/\/$/, '')}/_sim/state?summary=1` }] : [];
   return {
     estateEndpoints,
-    inventory: { ping: async () => void (await dataSource.query('SELECT 1')) },
+    dataSource,
   };
 }

@@ -1,0 +1,135 @@
+import { proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import type { LifelineActivities } from '../activities';
+import type { OperationKind } from '../domain/lifecycle';
+import { inventoryWrite } from './activity-options';
+import { OperationRequest, OperationStep, OperationView, progressQuery } from './contracts';
+
+const { recordOperation } = proxyActivities<LifelineActivities>(inventoryWrite);
+
+/**
+ * The live record of one operation: its steps with timings and errors, what it waits for, its progress.
+ * Answers the `progress` query at any moment, and projects itself into the inventory (for listing) when
+ * its status changes and when it ends. Temporal stays the source of truth; the projection may lag.
+ */
+export class OperationTracker {
+  readonly view: OperationView;
+
+  constructor(
+    kind: OperationKind,
+    tenantId: string | null,
+    private readonly request: OperationRequest,
+  ) {
+    const info = workflowInfo();
+    this.view = {
+      id: info.workflowId,
+      kind,
+      tenantId,
+      status: 'running',
+      phase: 'starting',
+      waitingFor: null,
+      startedAt: info.startTime.toISOString(),
+      closedAt: null,
+      steps: [],
+      progress: {},
+      error: null,
+      result: null,
+    };
+    setHandler(progressQuery, () => this.view);
+  }
+
+  /** Writes the projection (an idempotent upsert keyed by the workflow id). */
+  async publish(): Promise<void> {
+    await recordOperation({ view: this.view, request: this.request });
+  }
+
+  setPhase(phase: string): void {
+    this.view.phase = phase;
+  }
+
+  setProgress(patch: Record<string, unknown>): void {
+    Object.assign(this.view.progress, patch);
+  }
+
+  /** Runs one named step, recording when it started and ended and why it failed. */
+  async step<T>(name: string, run: () => Promise<T>, detail?: (result: T) => Record<string, unknown>): Promise<T> {
+    const step: OperationStep = { name, status: 'running', startedAt: new Date().toISOString() };
+    this.view.steps.push(step);
+    this.view.phase = name;
+    try {
+      const result = await run();
+      this.finish(step, 'completed');
+      if (detail) step.detail = detail(result);
+      return result;
+    } catch (err) {
+      this.finish(step, 'failed');
+      step.error = errorText(err);
+      throw err;
+    }
+  }
+
+  /** Records a step that was not needed, and why. */
+  skip(name: string, reason: string): void {
+    const at = new Date().toISOString();
+    this.view.steps.push({ name, status: 'skipped', startedAt: at, finishedAt: at, durationMs: 0, detail: { reason } });
+  }
+
+  /** Waits for something outside the workflow (an approval, a job), showing `waiting` meanwhile. */
+  async waitFor<T>(what: string, wait: () => Promise<T>): Promise<T> {
+    const step: OperationStep = { name: `wait: ${what}`, status: 'waiting', startedAt: new Date().toISOString() };
+    this.view.steps.push(step);
+    this.view.status = 'waiting';
+    this.view.waitingFor = what;
+    await this.publish();
+    try {
+      const result = await wait();
+      this.finish(step, 'completed');
+      return result;
+    } catch (err) {
+      this.finish(step, 'failed');
+      step.error = errorText(err);
+      throw err;
+    } finally {
+      this.view.status = 'running';
+      this.view.waitingFor = null;
+      await this.publish();
+    }
+  }
+
+  /** Marks the undo of a step done by compensation. */
+  compensated(name: string, error?: unknown): void {
+    const at = new Date().toISOString();
+    this.view.steps.push({ name: `undo: ${name}`, status: error ? 'failed' : 'compensated', startedAt: at, finishedAt: at, ...(error ? { error: errorText(error) } : {}) });
+  }
+
+  async complete(result: unknown): Promise<void> {
+    this.close('completed', null);
+    this.view.result = result;
+    await this.publish();
+  }
+
+  async fail(err: unknown, cancelled = false): Promise<void> {
+    this.close(cancelled ? 'cancelled' : 'failed', errorText(err));
+    await this.publish();
+  }
+
+  private close(status: 'completed' | 'failed' | 'cancelled', error: string | null): void {
+    this.view.status = status;
+    this.view.error = error;
+    this.view.waitingFor = null;
+    this.view.phase = status;
+    this.view.closedAt = new Date().toISOString();
+  }
+
+  private finish(step: OperationStep, status: OperationStep['status']): void {
+    step.status = status;
+    step.finishedAt = new Date().toISOString();
+    step.durationMs = Date.parse(step.finishedAt) - Date.parse(step.startedAt);
+  }
+}
+
+/** The message an operator should read: the innermost cause of an activity or child failure. */
+export function errorText(err: unknown): string {
+  let e: unknown = err;
+  while (e && typeof e === 'object' && 'cause' in e && (e as { cause?: unknown }).cause) e = (e as { cause: unknown }).cause;
+  return e instanceof Error ? e.message : String(e);
+}

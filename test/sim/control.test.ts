@@ -1,5 +1,5 @@
 import type { RunningSimulator } from '../../infra/sim/server';
-import { SimClient } from './sim-client';
+import { SimClient, type Json } from './sim-client';
 
 describe('simulator control API', () => {
   let sim: RunningSimulator;
@@ -20,16 +20,16 @@ describe('simulator control API', () => {
     expect(nw.id).toBe('northwind');
     expect(co.id).toBe('contoso');
     expect(nw.vms).toHaveLength(9);
-    const names = nw.vms.map((v: any) => v.name);
+    const names = nw.vms.map((v: Json) => v.name);
     expect(names).toEqual(expect.arrayContaining(['nw-mon-1', 'nw-evt-1', 'nw-bkp-1', 'nw-web-1', 'nw-app-1', 'nw-db-1', 'nw-app-2']));
-    const db = nw.vms.find((v: any) => v.name === 'nw-db-1');
+    const db = nw.vms.find((v: Json) => v.name === 'nw-db-1');
     expect(db.disks.length).toBeGreaterThanOrEqual(3);
     expect(db.ip).toMatch(/^10\.\d+\.\d+\.\d+$/);
     expect(db.changeRateGbPerDay).toBeGreaterThan(0);
-    expect(db.protection.volumes.every((v: any) => v.state === 'Differential Sync')).toBe(true);
+    expect(db.protection.volumes.every((v: Json) => v.state === 'Differential Sync')).toBe(true);
     expect(db.protection.common.latestApplicationTag).toMatch(/^APP-/);
     expect(nw.inmage.plans.length).toBeGreaterThan(0);
-    expect(nw.inmage.controlServers.map((s: any) => s.role).sort()).toEqual(expect.arrayContaining(['cx', 'mt', 'ps']));
+    expect(nw.inmage.controlServers.map((s: Json) => s.role).sort()).toEqual(expect.arrayContaining(['cx', 'mt', 'ps']));
   });
 
   it('carries the FIG. 10 and TSM/BCRS management metadata for every VM', async () => {
@@ -56,7 +56,7 @@ describe('simulator control API', () => {
 
     const meta = await c.call('GET', '/mgmt/monitoring/api/v1/metadata?tenant=northwind&server=nw-db-1');
     expect(meta.status).toBe(200);
-    expect(meta.body.items.map((i: any) => i.agentId)).toEqual(expect.arrayContaining([expect.stringMatching(/^nw-db-1:/)]));
+    expect(meta.body.items.map((i: Json) => i.agentId)).toEqual(expect.arrayContaining([expect.stringMatching(/^nw-db-1:/)]));
     const routing = await c.call('GET', '/mgmt/event-policy/api/v1/routing?customerId=northwind');
     expect(routing.body.total).toBe(15);
   });
@@ -64,9 +64,9 @@ describe('simulator control API', () => {
   it('reset leaves nothing behind and GET /_sim/state filters by tenant', async () => {
     await c.scenario({ tenants: 2, vmsPerTenant: 2, managementVmsPerTenant: 1 });
     const one = await c.call('GET', '/_sim/state?tenant=contoso');
-    expect(one.body.tenants.map((t: any) => t.id)).toEqual(['contoso']);
-    expect(one.body.vms.every((v: any) => v.tenant === 'contoso')).toBe(true);
-    expect(one.body.mgmt.agents.every((a: any) => a.tenant === 'contoso')).toBe(true);
+    expect(one.body.tenants.map((t: Json) => t.id)).toEqual(['contoso']);
+    expect(one.body.vms.every((v: Json) => v.tenant === 'contoso')).toBe(true);
+    expect(one.body.mgmt.agents.every((a: Json) => a.tenant === 'contoso')).toBe(true);
     await c.reset();
     const all = await c.call('GET', '/_sim/state');
     expect(all.body.tenants).toEqual([]);

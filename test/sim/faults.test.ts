@@ -77,7 +77,7 @@ describe('simulator fault injection', () => {
     const pending = c
       .raw('POST', '/bna/bca-networks/api/v4.0/ip_pools/dr-northwind/reservations', {
         body: { owner: 'nw-db-1' },
-        headers: { authorization: `Bearer ${(c as any).bnaToken}`, 'idempotency-key': 't1' },
+        headers: { authorization: `Bearer ${(c as unknown as { bnaToken: string }).bnaToken}`, 'idempotency-key': 't1' },
         signal: ctl.signal,
       })
       .catch((e: { name: string }) => e);

@@ -1,5 +1,5 @@
 import type { RunningSimulator } from '../../infra/sim/server';
-import { SimClient } from './sim-client';
+import { SimClient, type Json } from './sim-client';
 
 describe('simulated InMage CX', () => {
   let sim: RunningSimulator;
@@ -16,8 +16,8 @@ describe('simulated InMage CX', () => {
   });
 
   it('moves new pairs through Resyncing (Step I), Resyncing (Step II) and Differential Sync on the scaled clock', async () => {
-    // 30 min and 5 min in the real world at timeScale 0.001 → 1.8 s and 0.3 s on the simulator clock.
-    await c.call('PUT', '/_sim/latency', { timeScale: 0.001 });
+    // 30 min and 5 min in the real world at timeScale 0.01 → 18 s and 3 s on the simulator clock.
+    await c.call('PUT', '/_sim/latency', { timeScale: 0.01 });
     const seeded = await c.scenario({ tenants: [{ id: 'northwind', vms: 2, managementVms: 0 }], protected: false, agentsInstalled: false });
     const [vm] = seeded.body.tenants[0].vms;
     const ps = (await c.call('POST', `${im}/control-servers`, { name: 'nw-ps-1', role: 'ps' })).body.id;
@@ -28,7 +28,7 @@ describe('simulated InMage CX', () => {
     expect(early.body.error.code).toBe('AGENT_NOT_INSTALLED');
     const push = await c.call('POST', `${im}/servers/${vm.name}/agent`);
     expect(push.status).toBe(202);
-    await c.advance(200);
+    await c.advance(2_000);
     expect((await c.call('GET', `/inmage/api/v1/jobs/${push.body.job.id}`)).body.state).toBe('Completed');
 
     const ready = await c.call('POST', `${im}/readiness-checks`, { masterTargetId: mt, processServerId: ps, servers: [vm.name] });
@@ -36,15 +36,15 @@ describe('simulated InMage CX', () => {
     const plan = await c.call('POST', `${im}/protection-plans`, { name: 'pp', masterTargetId: mt, processServerId: ps, servers: [vm.name] });
     expect(plan.status).toBe(201);
 
-    const stage = async (): Promise<any> => (await c.call('GET', `${im}/servers/${vm.name}`)).body.protection;
+    const stage = async (): Promise<Json> => (await c.call('GET', `${im}/servers/${vm.name}`)).body.protection;
     expect((await stage()).state).toBe('Resyncing (Step I)');
-    await c.advance(1_000);
+    await c.advance(9_000);
     const mid = await stage();
     expect(mid.state).toBe('Resyncing (Step I)');
     expect(mid.resyncProgressPercentage).toBeGreaterThan(0);
-    await c.advance(1_000);
+    await c.advance(9_000);
     expect((await stage()).state).toBe('Resyncing (Step II)');
-    await c.advance(400);
+    await c.advance(4_000);
     const synced = await stage();
     expect(synced.state).toBe('Differential Sync');
     expect(synced.rpoSeconds).toBeGreaterThanOrEqual(15);
@@ -55,7 +55,7 @@ describe('simulated InMage CX', () => {
 
   it('keeps application and file-system tags on a moving retention window', async () => {
     await c.scenario({ tenants: [{ id: 'northwind', vms: 3, managementVms: 0 }], retentionHours: 6 });
-    const tags = async (): Promise<any> => (await c.call('GET', `${im}/servers/nw-db-1/tags?limit=1000`)).body;
+    const tags = async (): Promise<Json> => (await c.call('GET', `${im}/servers/nw-db-1/tags?limit=1000`)).body;
     const before = await tags();
     expect(before.volumes.length).toBeGreaterThanOrEqual(3);
     for (const v of before.volumes) {
@@ -63,8 +63,8 @@ describe('simulated InMage CX', () => {
       const end = Date.parse(v.latestTime);
       expect(end - start).toBeLessThanOrEqual(6 * HOUR);
       expect(end - start).toBeGreaterThan(5 * HOUR);
-      const app = v.tags.filter((t: any) => t.type === 'application');
-      const fs = v.tags.filter((t: any) => t.type === 'filesystem');
+      const app = v.tags.filter((t: Json) => t.type === 'application');
+      const fs = v.tags.filter((t: Json) => t.type === 'filesystem');
       expect(app.length).toBeGreaterThanOrEqual(23);
       expect(fs.length).toBeGreaterThan(app.length);
       for (const t of v.tags) {
@@ -73,10 +73,10 @@ describe('simulated InMage CX', () => {
         expect(at).toBeLessThanOrEqual(end);
       }
     }
-    const oldest = before.volumes[0].tags.filter((t: any) => t.type === 'application').at(-1);
+    const oldest = before.volumes[0].tags.filter((t: Json) => t.type === 'application').at(-1);
     await c.advance(2 * HOUR);
     const after = await tags();
-    expect(after.volumes[0].tags.map((t: any) => t.name)).not.toContain(oldest.name);
+    expect(after.volumes[0].tags.map((t: Json) => t.name)).not.toContain(oldest.name);
     expect(Date.parse(after.common.latestTime)).toBeGreaterThan(Date.parse(before.common.latestTime));
     expect(after.common.latestApplicationTag).not.toBe(before.common.latestApplicationTag);
   });
@@ -155,7 +155,7 @@ describe('simulated InMage CX', () => {
     expect(del.status).toBe(202);
     await c.advance(1);
     const state = (await c.call('GET', '/_sim/state?tenant=northwind')).body;
-    expect(state.compute.vms.map((v: any) => v.name)).not.toContain('nw-web-1-drill');
+    expect(state.compute.vms.map((v: Json) => v.name)).not.toContain('nw-web-1-drill');
     expect(state.inmage.drillSnapshots).toEqual([]);
   });
 

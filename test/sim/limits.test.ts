@@ -1,5 +1,5 @@
 import type { RunningSimulator } from '../../infra/sim/server';
-import { SimClient } from './sim-client';
+import { SimClient, type Json } from './sim-client';
 
 describe('simulator limits', () => {
   let sim: RunningSimulator;
@@ -16,7 +16,7 @@ describe('simulator limits', () => {
   const im = '/inmage/api/v1/tenants/northwind';
 
   /** An unprotected tenant with agents installed, a PS and two MTs (with and without drills). */
-  const unprotected = async (vms: number): Promise<{ ps: string; mtDrills: string; mtNoDrills: string; servers: any[] }> => {
+  const unprotected = async (vms: number): Promise<{ ps: string; mtDrills: string; mtNoDrills: string; servers: Json[] }> => {
     const res = await c.scenario({ tenants: [{ id: 'northwind', vms, managementVms: 0 }], protected: false, agentsInstalled: true });
     const servers = res.body.tenants[0].vms;
     const reg = async (name: string, role: string, drillsEnabled = true): Promise<string> => {
@@ -28,7 +28,7 @@ describe('simulator limits', () => {
   };
 
   /** Picks servers whose VMDKs add up to more than `limit` and a set that fits. */
-  const byVmdks = (servers: any[], limit: number): { fits: string[]; tooMany: string[] } => {
+  const byVmdks = (servers: Json[], limit: number): { fits: string[]; tooMany: string[] } => {
     const fits: string[] = [];
     let n = 0;
     for (const s of servers) {
@@ -36,7 +36,7 @@ describe('simulator limits', () => {
       fits.push(s.name);
       n += s.disks.length;
     }
-    const tooMany = servers.slice(0, fits.length + 1).map((s: any) => s.name);
+    const tooMany = servers.slice(0, fits.length + 1).map((s: Json) => s.name);
     return { fits, tooMany };
   };
 
@@ -91,8 +91,8 @@ describe('simulator limits', () => {
       drillsEnabled: false,
     });
     expect(noDrills.status).toBe(201);
-    const rest = servers.map((s: any) => s.name).filter((n: string) => !forty.tooMany.includes(n));
-    const remaining = byVmdks(servers.filter((s: any) => rest.includes(s.name)), 40);
+    const rest = servers.map((s: Json) => s.name).filter((n: string) => !forty.tooMany.includes(n));
+    const remaining = byVmdks(servers.filter((s: Json) => rest.includes(s.name)), 40);
     expect((await c.call('POST', `${im}/protection-plans`, { name: 'pp-c', masterTargetId: mtDrills, processServerId: ps, servers: remaining.fits })).status).toBe(201);
     const mt = await c.call('GET', `${im}/control-servers/${mtNoDrills}`);
     expect(mt.body.maxVmdks).toBe(57);
@@ -121,13 +121,13 @@ describe('simulator limits', () => {
       mts.push((await c.call('POST', `${im}/control-servers`, { name: `nw-mt-x${i}`, role: 'mt', drillsEnabled: false })).body.id);
     }
     // Spread the servers over master targets so only the PS limit can bite.
-    let refusal: any = null;
+    let refusal: Json = null;
     let i = 0;
     for (let k = 0; k < mts.length && !refusal; k++) {
       const chunk: string[] = [];
       let vmdks = 0;
       while (i < picked.length) {
-        const s = servers.find((x: any) => x.name === picked[i]);
+        const s = servers.find((x: Json) => x.name === picked[i]);
         if (vmdks + s.disks.length > 57) break;
         chunk.push(picked[i]);
         vmdks += s.disks.length;
@@ -185,7 +185,7 @@ describe('simulator limits', () => {
     }
     const over = await c.raw('POST', '/asa/api/tokenservices?context=ctx-limit', { headers: { authorization: basic } });
     expect(over.status).toBe(503);
-    expect((await c.raw<any>('GET', '/asa/api/contexts', { headers: { 'x-auth-token': tokens[0] } })).status).toBe(200);
+    expect((await c.raw<Json>('GET', '/asa/api/contexts', { headers: { 'x-auth-token': tokens[0] } })).status).toBe(200);
     expect((await c.raw('DELETE', `/asa/api/tokenservices/${tokens[0]}`, { headers: { authorization: basic } })).status).toBe(204);
     expect((await c.raw('POST', '/asa/api/tokenservices?context=ctx-limit', { headers: { authorization: basic } })).status).toBe(204);
   });

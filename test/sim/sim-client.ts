@@ -2,7 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../../infra/sim/server';
 
 /** A thin HTTP client for the simulator tests: per-system auth, Idempotency-Key on every write. */
-export interface Res<T = any> {
+/** Response JSON: its shape is what the assertions check. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Json = any;
+
+export interface Res<T = Json> {
   status: number;
   headers: Headers;
   body: T;
@@ -46,14 +50,14 @@ export class SimClient {
   }
 
   /** `key`: undefined = a fresh Idempotency-Key on writes, null = none, string = that key. */
-  async call<T = any>(method: string, path: string, body?: unknown, opts: { key?: string | null; headers?: Record<string, string> } = {}): Promise<Res<T>> {
+  async call<T = Json>(method: string, path: string, body?: unknown, opts: { key?: string | null; headers?: Record<string, string> } = {}): Promise<Res<T>> {
     const headers: Record<string, string> = { ...this.authFor(path), ...(opts.headers ?? {}) };
     const key = opts.key === undefined ? (method === 'GET' ? null : randomUUID()) : opts.key;
     if (key) headers['idempotency-key'] = key;
     return this.raw<T>(method, path, { body, headers });
   }
 
-  async raw<T = any>(method: string, path: string, opts: { body?: unknown; headers?: Record<string, string>; signal?: AbortSignal } = {}): Promise<Res<T>> {
+  async raw<T = Json>(method: string, path: string, opts: { body?: unknown; headers?: Record<string, string>; signal?: AbortSignal } = {}): Promise<Res<T>> {
     const headers: Record<string, string> = { ...(opts.headers ?? {}) };
     let payload: string | undefined;
     if (opts.body !== undefined) {
@@ -73,21 +77,21 @@ export class SimClient {
 
   // ---- conveniences ----
 
-  reset(): Promise<Res> {
+  reset(): Promise<Res<Json>> {
     return this.call('POST', '/_sim/reset');
   }
 
-  scenario(body: Record<string, unknown>): Promise<Res> {
+  scenario(body: Record<string, unknown>): Promise<Res<Json>> {
     return this.call('POST', '/_sim/scenario', body);
   }
 
-  async ops(query: Record<string, string | number> = {}): Promise<any[]> {
-    const qs = new URLSearchParams(Object.entries(query).map(([k, v]) => [k, String(v)])).toString();
+  async ops(query: Record<string, string | number> = {}): Promise<Json[]> {
+    const qs = new URLSearchParams(Object.entries(query).map(([k, v]): [string, string] => [k, String(v)])).toString();
     const res = await this.call('GET', `/_sim/ops${qs ? `?${qs}` : ''}`);
     return res.body.ops;
   }
 
-  advance(ms: number): Promise<Res> {
+  advance(ms: number): Promise<Res<Json>> {
     return this.call('POST', '/_sim/clock', { advanceMs: ms });
   }
 

@@ -12,6 +12,7 @@ import { HealthModule } from './health/health.module';
 import { IpMappingsModule } from './ip-mappings/ip-mappings.module';
 import { ManagementServicesModule } from './management-services/management-services.module';
 import { MetricsModule } from './metrics/metrics';
+import { OperationsModule } from './operations/operations.module';
 import { PersistenceModule } from './persistence/persistence.module';
 import { RecoveryPlansModule } from './recovery-plans/recovery-plans.module';
 import { SitesModule } from './sites/sites.module';
@@ -57,6 +58,7 @@ export class AppModule {
         IpMappingsModule,
         ManagementServicesModule,
         AuditEventsModule,
+        OperationsModule,
       ],
       providers: [
         { provide: APP_PIPE, useFactory: validationPipe },

@@ -1,0 +1,34 @@
+import type { Role } from '../../infra/persistence/enums';
+import type { TenantState } from '../../domain/lifecycle';
+import type { StartableKind } from './operations.dto';
+
+/** What the API needs to know to start each kind of operation. */
+export interface OperationKindRule {
+  /** The workflow type registered by the worker; absent while the kind is not built yet. */
+  workflowType?: string;
+  /** Who may start it (a tenant admin only for its own tenant). */
+  roles: Role[];
+  /** The tenant states it may start from; anything else is a 409 naming the state. */
+  from: TenantState[];
+}
+
+export const OPERATION_KIND_RULES: Record<StartableKind, OperationKindRule> = {
+  onboarding: { workflowType: 'onboarding', roles: ['provider-admin', 'provider-operator'], from: ['registered', 'error'] },
+  failover: { roles: ['provider-admin', 'provider-operator', 'tenant-admin'], from: ['protected'] },
+  failback: { roles: ['provider-admin', 'provider-operator'], from: ['failed-over'] },
+  resume: { roles: ['provider-admin', 'provider-operator'], from: ['failed-over'] },
+  drill: { roles: ['provider-admin', 'provider-operator', 'tenant-admin'], from: ['protected'] },
+};
+
+/** Operator commands, by the URL verb; each is a workflow update (validated by the workflow). */
+export const OPERATOR_ACTIONS = {
+  approve: { update: 'approve', roles: ['provider-admin', 'provider-operator', 'tenant-admin'] as Role[] },
+  pause: { update: 'pause', roles: ['provider-admin', 'provider-operator'] as Role[] },
+  resume: { update: 'resume', roles: ['provider-admin', 'provider-operator'] as Role[] },
+  abort: { update: 'abort', roles: ['provider-admin', 'provider-operator'] as Role[] },
+} as const;
+
+export const VM_ACTIONS = {
+  skip: { update: 'skipVm', roles: ['provider-admin', 'provider-operator'] as Role[] },
+  retry: { update: 'retryVm', roles: ['provider-admin', 'provider-operator'] as Role[] },
+} as const;

@@ -1,0 +1,129 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsISO8601, ValidateIf } from 'class-validator';
+import { OPERATION_KINDS, OPERATION_STATUSES, type OperationKind, type OperationStatus } from '../../domain/lifecycle';
+import type { OperationEntity } from '../../infra/persistence/entities';
+import type { OperationView } from '../../workflows/contracts';
+import { Bool, Nested, OneOf, PageQueryDto, Text, Uuid } from '../common/validation';
+
+/** The kinds an API caller may start; the others are started by workflows (children) or declarations. */
+export const STARTABLE_KINDS = ['onboarding', 'failover', 'failback', 'resume', 'drill'] as const;
+export type StartableKind = (typeof STARTABLE_KINDS)[number];
+
+export const RECOVERY_POINT_KINDS = ['latest-app-consistent', 'latest-common-time', 'tag-before', 'time'] as const;
+
+export class RecoveryPointDto {
+  @OneOf(RECOVERY_POINT_KINDS, 'RecoveryPointKind') kind: (typeof RECOVERY_POINT_KINDS)[number];
+
+  @ApiPropertyOptional({ description: 'For tag-before: the latest application-consistent tag at or before this time', format: 'date-time' })
+  @ValidateIf((o: RecoveryPointDto) => o.kind === 'tag-before' || o.before !== undefined)
+  @IsISO8601({ strict: true }, { message: 'recoveryPoint.before must be an ISO 8601 time (needed for kind tag-before)' })
+  before?: string;
+
+  @ApiPropertyOptional({ description: 'For time: the point in time to recover to', format: 'date-time' })
+  @ValidateIf((o: RecoveryPointDto) => o.kind === 'time' || o.at !== undefined)
+  @IsISO8601({ strict: true }, { message: 'recoveryPoint.at must be an ISO 8601 time (needed for kind time)' })
+  at?: string;
+}
+
+export class CreateOperationDto {
+  @OneOf(STARTABLE_KINDS, 'OperationKindStartable') kind: StartableKind;
+  @Uuid() tenantId: string;
+  @Uuid({ optional: true, description: 'Recovery plan (failover, failback, drill); the tenant\'s only plan when omitted' }) planId?: string;
+  @Nested(() => RecoveryPointDto, { optional: true }) recoveryPoint?: RecoveryPointDto;
+  @OneOf(['disaster', 'planned'], 'FailoverMode', { optional: true, description: 'Failover: unplanned disaster (default) or planned migration' }) mode?: 'disaster' | 'planned';
+  @Text({ optional: true, max: 200, description: 'Idempotency: the same requestId returns the same operation' }) requestId?: string;
+  @Bool({ optional: true, description: 'Resume: confirms that changes made at the DR site are discarded' }) confirmDataLoss?: boolean;
+}
+
+export class ListOperationsQueryDto extends PageQueryDto {
+  @Uuid({ optional: true }) tenantId?: string;
+  @OneOf(OPERATION_KINDS, 'OperationKind', { optional: true }) kind?: OperationKind;
+  @OneOf(OPERATION_STATUSES, 'OperationStatus', { optional: true }) status?: OperationStatus;
+}
+
+export class OperationIdParamDto {
+  @Text({ max: 255, description: 'Operation id (the Temporal workflow id)' }) id: string;
+}
+
+export class OperationVmParamDto extends OperationIdParamDto {
+  @Text({ max: 200, description: 'VM name or id' }) vmId: string;
+}
+
+export class OperatorActionDto {
+  @Text({ optional: true, max: 1000 }) comment?: string;
+  @Text({ optional: true, max: 200, description: 'approve: the gate to approve when several are open' }) gate?: string;
+}
+
+export class OperationCreatedDto {
+  @ApiProperty() operationId: string;
+}
+
+export class OperationStepDto {
+  @ApiProperty() name: string;
+  @ApiProperty({ enum: ['running', 'waiting', 'completed', 'failed', 'skipped', 'compensated'] }) status: string;
+  @ApiProperty() startedAt: string;
+  @ApiPropertyOptional() finishedAt?: string;
+  @ApiPropertyOptional() durationMs?: number;
+  @ApiPropertyOptional() error?: string;
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true }) detail?: Record<string, unknown>;
+}
+
+export class OperationResponseDto {
+  @ApiProperty() id: string;
+  @ApiProperty({ enum: OPERATION_KINDS, enumName: 'OperationKind' }) kind: OperationKind;
+  @ApiProperty({ nullable: true, type: String }) tenantId: string | null;
+  @ApiProperty({ enum: OPERATION_STATUSES, enumName: 'OperationStatus' }) status: OperationStatus;
+  @ApiProperty() requestedBy: string;
+  @ApiProperty({ nullable: true, type: String }) requestId: string | null;
+  @ApiProperty() startedAt: string;
+  @ApiPropertyOptional({ nullable: true, type: String }) closedAt: string | null;
+  @ApiProperty({ description: 'Current step' }) phase: string;
+  @ApiProperty({ nullable: true, type: String, description: 'What the operation waits for while waiting' }) waitingFor: string | null;
+  @ApiProperty({ type: 'object', additionalProperties: true }) progress: Record<string, unknown>;
+  @ApiProperty({ type: OperationStepDto, isArray: true }) steps: OperationStepDto[];
+  @ApiPropertyOptional({ nullable: true, type: String }) error: string | null;
+  @ApiPropertyOptional({ nullable: true }) result: unknown;
+  @ApiProperty({ description: 'live: answered by the running workflow; projection: from the inventory' }) source: 'live' | 'projection';
+}
+
+export class OperatorAnswerDto {
+  @ApiProperty() accepted: boolean;
+  @ApiProperty() detail: string;
+}
+
+export function mapOperation(row: OperationEntity): OperationResponseDto {
+  const { phase, waitingFor, ...progress } = (row.progress ?? {}) as Record<string, unknown>;
+  return {
+    id: row.id,
+    kind: row.kind,
+    tenantId: row.tenantId,
+    status: row.status,
+    requestedBy: row.requestedBy,
+    requestId: row.requestId,
+    startedAt: row.startedAt.toISOString(),
+    closedAt: row.closedAt ? row.closedAt.toISOString() : null,
+    phase: typeof phase === 'string' ? phase : row.status,
+    waitingFor: typeof waitingFor === 'string' ? waitingFor : null,
+    progress,
+    steps: (row.steps ?? []) as OperationStepDto[],
+    error: row.error,
+    result: row.result ?? null,
+    source: 'projection',
+  };
+}
+
+/** The running workflow's own view wins over the projection, which may lag behind it. */
+export function mapLiveOperation(row: OperationEntity, view: OperationView): OperationResponseDto {
+  return {
+    ...mapOperation(row),
+    status: view.status,
+    closedAt: view.closedAt,
+    phase: view.phase,
+    waitingFor: view.waitingFor,
+    progress: view.progress,
+    steps: view.steps,
+    error: view.error,
+    result: view.result ?? null,
+    source: 'live',
+  };
+}

@@ -1,0 +1,160 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable, Logger } from '@nestjs/common';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import { OperationEntity } from '../../infra/persistence/entities';
+import { OperationRepository, TenantRepository, UnitOfWork } from '../../infra/persistence/repositories';
+import { OperationRequest, OperationView, progressQuery, searchAttributes, workflowIds } from '../../workflows/contracts';
+import { assertTenantVisible, auditEvent, isTenantScoped, type Principal } from '../auth/principal';
+import { ConflictError, ForbiddenError, NotFoundError, UnprocessableError } from '../common/errors';
+import { TemporalClientService } from '../temporal/temporal.module';
+import { requireTenant } from '../tenants/tenant-access';
+import { OPERATION_KIND_RULES, OPERATOR_ACTIONS, VM_ACTIONS } from './operation-kinds';
+import {
+  mapLiveOperation, mapOperation, type CreateOperationDto, type ListOperationsQueryDto, type OperationResponseDto, type OperatorActionDto,
+  type OperatorAnswerDto,
+} from './operations.dto';
+
+/** The input every operation workflow receives: ids only; the workflow reads the inventory itself. */
+export interface OperationInput extends Omit<CreateOperationDto, 'requestId' | 'kind'> {
+  request: OperationRequest;
+}
+
+@Injectable()
+export class OperationsService {
+  private readonly logger = new Logger(OperationsService.name);
+
+  constructor(
+    private readonly operations: OperationRepository,
+    private readonly tenants: TenantRepository,
+    private readonly uow: UnitOfWork,
+    private readonly temporal: TemporalClientService,
+  ) {}
+
+  /**
+   * Starts the operation's workflow under an id made from (kind, tenant, requestId), so the same request
+   * finds the same run whether it is repeated later or races itself.
+   */
+  async start(p: Principal, dto: CreateOperationDto): Promise<{ operationId: string; created: boolean }> {
+    const rule = OPERATION_KIND_RULES[dto.kind];
+    const tenant = await requireTenant(this.tenants, p, dto.tenantId);
+    if (!rule.roles.includes(p.role)) throw new ForbiddenError(`${p.role} may not start ${dto.kind}`);
+    const requestId = dto.requestId ?? randomUUID();
+    const operationId = workflowIds.operation(dto.kind, tenant.id, requestId);
+
+    const existing = await this.operations.findById(operationId);
+    if (existing) return { operationId, created: false };
+    if (!rule.workflowType) throw new UnprocessableError([`kind ${dto.kind} is not available yet in this release`]);
+    if (!rule.from.includes(tenant.state)) {
+      throw new ConflictError(`tenant ${tenant.name} is ${tenant.state}; ${dto.kind} starts only from ${rule.from.join(' or ')}`);
+    }
+
+    const { requestId: _ignored, kind: _kind, ...rest } = dto;
+    const request: OperationRequest = { requestedBy: p.name, requestId };
+    const input: OperationInput = { ...rest, request };
+    const client = await this.temporal.client();
+    let created = true;
+    try {
+      await client.workflow.start(rule.workflowType, {
+        workflowId: operationId,
+        taskQueue: this.temporal.taskQueue,
+        args: [input],
+        typedSearchAttributes: [
+          { key: searchAttributes.tenantId, value: tenant.id },
+          { key: searchAttributes.operationKind, value: dto.kind },
+          { key: searchAttributes.siteId, value: tenant.drSiteId },
+          ...(dto.planId ? [{ key: searchAttributes.recoveryPlanId, value: dto.planId }] : []),
+        ],
+      });
+    } catch (err) {
+      // Two identical requests raced: the loser answers with the winner's operation.
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      created = false;
+    }
+
+    // The workflow writes this projection too; writing it here makes the new operation listable at once.
+    await this.uow.run(async (tx) => {
+      if (await tx.operations.findById(operationId)) return;
+      const now = new Date();
+      const row = Object.assign(new OperationEntity(), {
+        id: operationId, kind: dto.kind, tenantId: tenant.id, requestId, requestedBy: p.name, status: 'running', startedAt: now,
+        closedAt: null, progress: { phase: 'starting', waitingFor: null }, steps: [], error: null, result: null, updatedAt: now,
+      });
+      await tx.operations.upsert(row);
+      await tx.audit.append(auditEvent(p, 'operation.start', { type: 'operation', id: operationId, tenantId: tenant.id }, { kind: dto.kind, requestId }));
+    });
+    return { operationId, created };
+  }
+
+  async list(p: Principal, q: ListOperationsQueryDto) {
+    if (isTenantScoped(p) && q.tenantId && q.tenantId !== p.tenantId) return { items: [], total: 0, limit: q.limit ?? 100, offset: q.offset ?? 0 };
+    const tenantId = isTenantScoped(p) ? (p.tenantId ?? '') : q.tenantId;
+    const { items, total } = await this.operations.list({ tenantId, kind: q.kind, status: q.status, limit: q.limit ?? 100, offset: q.offset ?? 0 });
+    return { items: items.map(mapOperation), total, limit: q.limit ?? 100, offset: q.offset ?? 0 };
+  }
+
+  /** A running operation answers from its workflow; a closed one (or an unreachable one) from the projection. */
+  async get(p: Principal, id: string): Promise<OperationResponseDto> {
+    const row = await this.requireOperation(p, id);
+    if (row.status !== 'running' && row.status !== 'waiting') return mapOperation(row);
+    try {
+      const view = await this.queryProgress(id);
+      return mapLiveOperation(row, view);
+    } catch (err) {
+      this.logger.warn(`operation ${id}: live progress unavailable (${err instanceof Error ? err.message : String(err)}); answering from the projection`);
+      return mapOperation(row);
+    }
+  }
+
+  async act(p: Principal, id: string, action: keyof typeof OPERATOR_ACTIONS, dto: OperatorActionDto): Promise<OperatorAnswerDto> {
+    const row = await this.requireOperation(p, id);
+    const spec = OPERATOR_ACTIONS[action];
+    if (!spec.roles.includes(p.role)) throw new ForbiddenError(`${p.role} may not ${action} an operation`);
+    return this.update(p, row, spec.update, { by: p.name, ...dto }, action);
+  }
+
+  async actOnVm(p: Principal, id: string, vm: string, action: keyof typeof VM_ACTIONS, dto: OperatorActionDto): Promise<OperatorAnswerDto> {
+    const row = await this.requireOperation(p, id);
+    const spec = VM_ACTIONS[action];
+    if (!spec.roles.includes(p.role)) throw new ForbiddenError(`${p.role} may not ${action} a VM`);
+    return this.update(p, row, spec.update, { by: p.name, vm, comment: dto.comment }, `${action} ${vm}`);
+  }
+
+  private async update(p: Principal, row: OperationEntity, update: string, arg: Record<string, unknown>, what: string): Promise<OperatorAnswerDto> {
+    if (row.status !== 'running' && row.status !== 'waiting') throw new ConflictError(`operation ${row.id} is ${row.status}`);
+    const handle = await this.handle(row.id);
+    let answer: OperatorAnswerDto;
+    try {
+      answer = await handle.executeUpdate<OperatorAnswerDto, [Record<string, unknown>]>(update, { args: [arg] });
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) throw new ConflictError(`operation ${row.id} is no longer running`);
+      if (err instanceof WorkflowUpdateFailedError) throw new UnprocessableError([`${what} refused: ${innermost(err)}`]);
+      throw err;
+    }
+    await this.uow.run((tx) => tx.audit.append(auditEvent(p, `operation.${what.split(' ')[0]}`, { type: 'operation', id: row.id, tenantId: row.tenantId }, arg)));
+    return answer;
+  }
+
+  private async requireOperation(p: Principal, id: string): Promise<OperationEntity> {
+    const row = await this.operations.findById(id);
+    if (!row) throw new NotFoundError('operation', id);
+    if (row.tenantId) assertTenantVisible(p, row.tenantId, 'operation', id);
+    else if (isTenantScoped(p)) throw new NotFoundError('operation', id);
+    return row;
+  }
+
+  private async handle(id: string): Promise<WorkflowHandle> {
+    return (await this.temporal.client()).workflow.getHandle(id);
+  }
+
+  private async queryProgress(id: string): Promise<OperationView> {
+    const connection = await this.temporal.connection();
+    const handle = await this.handle(id);
+    return connection.withDeadline(Date.now() + 5_000, () => handle.query(progressQuery));
+  }
+}
+
+function innermost(err: unknown): string {
+  let e: unknown = err;
+  while (e && typeof e === 'object' && 'cause' in e && (e as { cause?: unknown }).cause) e = (e as { cause: unknown }).cause;
+  return e instanceof Error ? e.message : String(e);
+}

@@ -95,7 +95,8 @@ export interface ScenarioInput {
   vmsPerTenant: number;
   managementVmsPerTenant: number;
   seed: number;
-  drSite: Capacity & { id: string };
+  /** Capacity fields left out are sized to hold every seeded VM with 25 % headroom. */
+  drSite: Partial<Capacity> & { id: string };
   protected: boolean;
   agentsInstalled: boolean;
   drillsEnabled: boolean;
@@ -183,10 +184,10 @@ export function parseScenario(body: unknown, defaultSeed: number): ScenarioInput
     seed,
     drSite: {
       id: (d.id as string | undefined) ?? 'dr-1',
-      vcpu: cap('vcpu', 20_000),
-      memoryGb: cap('memoryGb', 80_000),
-      storageGb: cap('storageGb', 5_000_000),
-      masterTargetSlots: cap('masterTargetSlots', 5_000),
+      vcpu: cap('vcpu', NaN),
+      memoryGb: cap('memoryGb', NaN),
+      storageGb: cap('storageGb', NaN),
+      masterTargetSlots: cap('masterTargetSlots', NaN),
     },
     protected: protect,
     agentsInstalled: flag('agentsInstalled', protect),
@@ -231,31 +232,10 @@ export function seedScenario(sim: Sim, input: ScenarioInput): Record<string, unk
   }
   if (input.approvalRequired !== null) st.clm.approvalRequiredByDefault = input.approvalRequired;
 
-  // DR site, its VLAN pool and the management set-aside IP pool (shared by tenants).
-  let dr = st.sites.get(input.drSite.id);
-  const { id: drId, ...capacity } = input.drSite;
-  if (!dr) {
-    dr = { id: drId, kind: 'dr', tenant: null, capacity, used: { vcpu: 0, memoryGb: 0, storageGb: 0, masterTargets: 0 }, down: false, downSince: null };
-    st.sites.set(drId, dr);
-    createVlanPool(sim, { id: `vlans-${drId}`, site: drId, from: 2000, to: 2000 + input.vlanPoolSize - 1 });
-    createIpPool(sim, { id: `mgmt-${drId}`, name: `mgmt-${drId}`, tenant: null, site: drId, purpose: 'management', cidr: `192.168.0.0/${prefixFor(input.managementPoolSize)}` });
-    for (const [service, name] of [
-      ['monitoring', `${drId}-mon-1`],
-      ['event-policy', `${drId}-evt-1`],
-      ['backup', `${drId}-tsm-1`],
-      ['patch', `${drId}-tem-1`],
-      ['ldap', `${drId}-ad-1`],
-      ['dns', `${drId}-dns-1`],
-    ]) {
-      st.mgmt.servers.insert({ id: st.mgmt.servers.nextId(), tenant: null, service, name, site: drId, ip: intToIp(ipToInt('192.168.255.0') + st.mgmt.servers.size + 10) });
-    }
-  } else {
-    dr.capacity = capacity;
-  }
-
   // Build every tenant's machines first (pure), then check master-target slots before writing anything.
   const usedPrefixes = new Set([...st.tenants.values()].map((t) => t.prefix));
   const tenantIndexBase = st.tenants.size;
+  const drId = input.drSite.id;
   const plans: { tenant: Tenant; vms: SourceVm[]; groups: Packed[] }[] = [];
   let mtsNeeded = 0;
   input.tenants.forEach((ti, i) => {
@@ -285,6 +265,40 @@ export function seedScenario(sim: Sim, input: ScenarioInput): Record<string, unk
     mtsNeeded += groups.length;
     plans.push({ tenant, vms, groups });
   });
+
+  // DR site, its VLAN pool and the management set-aside IP pool (shared by tenants).
+  let dr = st.sites.get(drId);
+  const all = plans.flatMap((p) => p.vms);
+  const sized = (given: number | undefined, need: number): number => (given === undefined || Number.isNaN(given) ? Math.ceil(need * 1.25) : given);
+  const capacity: Capacity = {
+    vcpu: sized(input.drSite.vcpu, Math.max(64, all.reduce((s, v) => s + v.vcpu, 0))),
+    memoryGb: sized(input.drSite.memoryGb, Math.max(256, all.reduce((s, v) => s + v.memoryGb, 0))),
+    storageGb: sized(input.drSite.storageGb, Math.max(10_000, all.reduce((s, v) => s + v.disks.reduce((a, d) => a + d.sizeGb, 0), 0))),
+    masterTargetSlots: sized(input.drSite.masterTargetSlots, Math.max(16, mtsNeeded + (dr?.used.masterTargets ?? 0))),
+  };
+  if (!dr) {
+    dr = { id: drId, kind: 'dr', tenant: null, capacity, used: { vcpu: 0, memoryGb: 0, storageGb: 0, masterTargets: 0 }, down: false, downSince: null };
+    st.sites.set(drId, dr);
+    createVlanPool(sim, { id: `vlans-${drId}`, site: drId, from: 2000, to: 2000 + input.vlanPoolSize - 1 });
+    createIpPool(sim, { id: `mgmt-${drId}`, name: `mgmt-${drId}`, tenant: null, site: drId, purpose: 'management', cidr: `192.168.0.0/${prefixFor(input.managementPoolSize)}` });
+    for (const [service, name] of [
+      ['monitoring', `${drId}-mon-1`],
+      ['event-policy', `${drId}-evt-1`],
+      ['backup', `${drId}-tsm-1`],
+      ['patch', `${drId}-tem-1`],
+      ['ldap', `${drId}-ad-1`],
+      ['dns', `${drId}-dns-1`],
+    ]) {
+      st.mgmt.servers.insert({ id: st.mgmt.servers.nextId(), tenant: null, service, name, site: drId, ip: intToIp(ipToInt('192.168.255.0') + st.mgmt.servers.size + 10) });
+    }
+  } else if (dr.capacity) {
+    // A second scenario on the same site grows it by what the new VMs need unless told otherwise.
+    for (const k of ['vcpu', 'memoryGb', 'storageGb', 'masterTargetSlots'] as const) {
+      const given = input.drSite[k];
+      dr.capacity[k] = given === undefined || Number.isNaN(given) ? dr.capacity[k] + capacity[k] : given;
+    }
+  }
+
   const freeSlots = (dr.capacity?.masterTargetSlots ?? Infinity) - dr.used.masterTargets;
   if (mtsNeeded > freeSlots) {
     throw new SimError(422, 'MT_SLOTS_EXHAUSTED', `the scenario needs ${mtsNeeded} master targets; ${drId} has ${freeSlots} free slots`);

@@ -146,8 +146,9 @@ export class Pipeline {
       return def.errorStyle(new SimError(400, 'IDEMPOTENCY_KEY_REQUIRED', 'side-effecting calls must carry an Idempotency-Key header'));
     }
     const storeKey = key ? `${def.system}|${key}` : null;
-    const stored = storeKey ? sim.state.idempotency.get(storeKey) : undefined;
-    if (stored) {
+    // Loop: a duplicate that waited on a first attempt which then failed re-checks, so that of several
+    // waiting duplicates exactly one runs afresh and the others wait on it.
+    for (let stored = storeKey ? sim.state.idempotency.get(storeKey) : undefined; stored; stored = storeKey ? sim.state.idempotency.get(storeKey) : undefined) {
       if (stored.fingerprint !== fingerprint) {
         log('error', 422, stored.tenant, stored.target, 'IDEMPOTENCY_KEY_REUSED');
         return def.errorStyle(
@@ -159,7 +160,6 @@ export class Pipeline {
         log('replayed', reply.status, stored.tenant, stored.target);
         return reply;
       }
-      // The first attempt failed meanwhile; this one runs afresh.
     }
 
     let resolveEntry: (r: Reply | null) => void = () => undefined;
@@ -228,6 +228,10 @@ export class Pipeline {
   /** Holds a request without answering until the client gives up (or a long cap), then drops it. */
   private hold(res: ServerResponse): Promise<void> {
     return new Promise((resolve) => {
+      if (res.destroyed || res.socket === null || res.socket.destroyed) {
+        resolve();
+        return;
+      }
       const release = (): void => {
         clearTimeout(timer);
         this.held.delete(release);

@@ -53,6 +53,21 @@ describe('simulated InMage CX', () => {
     expect(pairs.body.items).toHaveLength(vm.disks.length);
   });
 
+  it('a stuck fault on plan creation leaves the pairs in Resyncing (Step I) at 0 %', async () => {
+    const seeded = await c.scenario({ tenants: [{ id: 'northwind', vms: 1, managementVms: 0 }], protected: false, agentsInstalled: true });
+    const [vm] = seeded.body.tenants[0].vms;
+    const ps = (await c.call('POST', `${im}/control-servers`, { name: 'nw-ps-1', role: 'ps' })).body.id;
+    const mt = (await c.call('POST', `${im}/control-servers`, { name: 'nw-mt-1', role: 'mt' })).body.id;
+    await c.call('POST', '/_sim/faults', { system: 'inmage', op: 'createPlan', rate: 1, times: 1, stuck: true });
+    expect((await c.call('POST', `${im}/protection-plans`, { name: 'pp', masterTargetId: mt, processServerId: ps, servers: [vm.name] })).status).toBe(201);
+    await c.advance(48 * HOUR);
+    const protection = (await c.call('GET', `${im}/servers/${vm.name}`)).body.protection;
+    expect(protection).toEqual(expect.objectContaining({ state: 'Resyncing (Step I)', resyncProgressPercentage: 0 }));
+    const rec = await c.call('POST', `${im}/servers/${vm.name}/recover`, {});
+    expect(rec.status).toBe(422);
+    expect(rec.body.error.code).toBe('NOT_IN_DIFFERENTIAL_SYNC');
+  });
+
   it('keeps application and file-system tags on a moving retention window', async () => {
     await c.scenario({ tenants: [{ id: 'northwind', vms: 3, managementVms: 0 }], retentionHours: 6 });
     const tags = async (): Promise<Json> => (await c.call('GET', `${im}/servers/nw-db-1/tags?limit=1000`)).body;

@@ -62,6 +62,16 @@ describe('simulated CLM, BNA, ASA and management fix-up', () => {
     ]);
   });
 
+  it('a rejected change fails the container task and leaves nothing behind', async () => {
+    const req = await c.call('POST', '/clm/csm/NetworkContainer', SimClient.params({ name: 'nw-dr-bronze', tenant: 'northwind', tier: 'Bronze', requiresApproval: true }));
+    const t = req.body[0];
+    expect((await c.call('POST', `/clm/csm/ChangeRequest/${t.changeRequestGuid}/reject`, SimClient.params({}))).status).toBe(200);
+    const failed = await task(t.guid);
+    expect(failed).toEqual(expect.objectContaining({ taskState: 'FAILED', isError: true }));
+    expect(failed.errors[0].errorID).toBe('CHANGE_REJECTED');
+    expect((await c.call('GET', '/_sim/state?tenant=northwind')).body.clm.containers).toEqual([]);
+  });
+
   it('provisions InMage control servers as CLM service offering instances', async () => {
     const res = await c.call('POST', '/clm/csm/ServiceOfferingInstance/bulkCreate', SimClient.params({ serviceOfferingID: { guid: 'so-inmage-mt-windows' }, tenant: 'northwind', hostnamePrefix: 'nw-mt-new', quantity: 2 }));
     expect(res.status).toBe(200);

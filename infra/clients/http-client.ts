@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Agent, errors as undiciErrors, request } from 'undici';
-import { kindForStatus, systemFailure } from './system-error';
+import { kindForStatus, systemFailure, type SystemErrorKind } from './system-error';
 
 /** Where a system is and how to reach it; production points these at the real products. */
 export interface SystemEndpoint {
@@ -19,6 +19,8 @@ export interface SystemRequest {
   path: string;
   query?: Record<string, string | number | boolean | undefined>;
   body?: unknown;
+  /** Sent as `application/x-www-form-urlencoded` instead of a JSON body (e.g. OAuth-style token requests). */
+  form?: Record<string, string>;
   headers?: Record<string, string>;
   /** Sent as `Idempotency-Key` with every side effect so a retry or a replay never does it twice. */
   idempotencyKey?: string;
@@ -33,9 +35,16 @@ export interface SystemResponse<T> {
 }
 
 /**
+ * Refines the kind of an error answer when the status alone says too little (e.g. a 422 that means a pool
+ * or a site is exhausted rather than bad input). Undefined falls back to the status.
+ */
+export type ErrorClassifier = (status: number, body: unknown) => SystemErrorKind | undefined;
+
+/**
  * The one HTTP path to a provider system: keep-alive connection pool, timeouts, TLS options, and error
  * classification (transient vs final) done here once. Systems differ in how they phrase errors, so each
- * client supplies `describeError` to pull the system's own message out of an error body.
+ * client supplies `describeError` to pull the system's own message out of an error body, and optionally
+ * `classify` to tell capacity errors from bad input.
  */
 export class SystemHttpClient {
   private readonly agent: Agent;
@@ -45,6 +54,7 @@ export class SystemHttpClient {
     readonly system: string,
     readonly endpoint: SystemEndpoint,
     private readonly describeError: (body: unknown) => string | undefined = defaultErrorText,
+    private readonly classify: ErrorClassifier = () => undefined,
   ) {
     this.base = new URL(endpoint.baseUrl.endsWith('/') ? endpoint.baseUrl : `${endpoint.baseUrl}/`);
     const ca = endpoint.tls?.caFile ? readFileSync(endpoint.tls.caFile) : undefined;
@@ -59,7 +69,14 @@ export class SystemHttpClient {
     const url = new URL(req.path.replace(/^\//, ''), this.base);
     for (const [k, v] of Object.entries(req.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
     const headers: Record<string, string> = { accept: 'application/json', ...req.headers };
-    if (req.body !== undefined) headers['content-type'] = 'application/json';
+    let payload: string | undefined;
+    if (req.form !== undefined) {
+      headers['content-type'] = 'application/x-www-form-urlencoded';
+      payload = new URLSearchParams(req.form).toString();
+    } else if (req.body !== undefined) {
+      headers['content-type'] = 'application/json';
+      payload = JSON.stringify(req.body);
+    }
     if (req.idempotencyKey) headers['idempotency-key'] = req.idempotencyKey;
     const timeout = this.endpoint.timeoutMs ?? 30_000;
 
@@ -70,7 +87,7 @@ export class SystemHttpClient {
       const res = await request(url, {
         method: req.method,
         headers,
-        body: req.body === undefined ? undefined : JSON.stringify(req.body),
+        body: payload,
         dispatcher: this.agent,
         headersTimeout: timeout,
         bodyTimeout: timeout,
@@ -89,7 +106,7 @@ export class SystemHttpClient {
     if (status >= 200 && status < 300) return { status, headers: responseHeaders, body: body as T };
     if (req.accept?.includes(status)) return { status, headers: responseHeaders, body: body as T };
     const message = this.describeError(body) ?? (text.slice(0, 500) || `HTTP ${status}`);
-    throw systemFailure(this.system, req.op, kindForStatus(status), message, status);
+    throw systemFailure(this.system, req.op, this.classify(status, body) ?? kindForStatus(status), message, status);
   }
 
   async close(): Promise<void> {

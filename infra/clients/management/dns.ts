@@ -1,0 +1,48 @@
+import type { SystemEndpoint } from '../http-client';
+import { ManagementClient, seg, type MgmtRecord, type Upserted } from './base';
+
+/** DNS: records per zone by name and type; PUT upserts (point a name at the DR address and back). */
+
+export type DnsRecordType = 'A' | 'AAAA' | 'CNAME' | 'PTR' | 'TXT';
+
+export interface DnsRecord extends MgmtRecord {
+  zone: string;
+  name: string;
+  type: DnsRecordType;
+  values: string[];
+  ttl: number;
+}
+
+export class DnsClient extends ManagementClient {
+  constructor(endpoint: SystemEndpoint) {
+    super('dns', endpoint);
+  }
+
+  listZones(): Promise<{ zone: string; tenant: string }[]> {
+    return this.list('listZones', '/zones');
+  }
+
+  listRecords(zone: string, filter: { name?: string; type?: DnsRecordType } = {}): Promise<DnsRecord[]> {
+    return this.list('listRecords', `/zones/${seg(zone)}/records`, filter);
+  }
+
+  getDnsRecord(zone: string, name: string, type: DnsRecordType): Promise<DnsRecord | null> {
+    return this.get('getRecord', `/zones/${seg(zone)}/records/${seg(name)}/${type}`);
+  }
+
+  /** Creates or replaces a record (idempotent by nature). */
+  upsertDnsRecord(
+    zone: string,
+    name: string,
+    type: DnsRecordType,
+    spec: { values: string[]; ttl?: number; tenant?: string },
+    idempotencyKey: string,
+  ): Promise<Upserted<DnsRecord>> {
+    return this.put('upsertRecord', `/zones/${seg(zone)}/records/${seg(name)}/${type}`, spec, idempotencyKey);
+  }
+
+  /** False when already gone. */
+  deleteDnsRecord(zone: string, name: string, type: DnsRecordType, idempotencyKey: string): Promise<boolean> {
+    return this.remove('deleteRecord', `/zones/${seg(zone)}/records/${seg(name)}/${type}`, idempotencyKey);
+  }
+}

@@ -11,10 +11,13 @@ import { ensureTemporal } from './temporal/ensure-temporal';
 import { freePort } from './temporal/dev-server';
 import { createLifelineWorker } from './temporal/worker';
 import { Runtime } from '@temporalio/worker';
+import { seedDemoEstate, type DemoTenant } from './demo/demo-estate';
+import { startSimulator } from './sim/server';
 
 /**
  * `npm start`: the whole stack on embedded defaults in one process tree: Temporal (the embedded dev server
- * unless TEMPORAL_ADDRESS is set), the worker, and the API on SQLite (or MySQL with MYSQL_URL).
+ * unless TEMPORAL_ADDRESS is set), the simulated provider estate (unless SIM_URL points at one), the worker,
+ * and the API on SQLite (or MySQL with MYSQL_URL); an empty inventory gets the demo scenario.
  * Ctrl-C stops everything in reverse order.
  */
 async function main(): Promise<void> {
@@ -33,7 +36,10 @@ async function main(): Promise<void> {
     port: (await portIsFree(7233)) ? 7233 : await freePort(),
     uiPort: (await portIsFree(8233)) ? 8233 : await freePort(),
   });
-  const config = { ...base, temporalAddress: temporal.address, adminToken };
+  const sim = base.simUrl
+    ? undefined
+    : await startSimulator({ port: (await portIsFree(8480)) ? 8480 : 0, timeScale: base.simTimeScale });
+  const config = { ...base, temporalAddress: temporal.address, adminToken, simUrl: base.simUrl ?? sim?.url };
 
   const app = await createApp(config, { shutdownHooks: false });
   const dataSource = await createDataSource(config, { migrationsRun: false });
@@ -48,6 +54,10 @@ async function main(): Promise<void> {
   await app.listen(config.port, config.host);
 
   const api = `http://${config.host}:${config.port}`;
+  let demo: DemoTenant[] = [];
+  if (config.demo && config.simUrl && (await dataSource.query('SELECT COUNT(*) AS n FROM tenants'))[0].n == 0) {
+    demo = await seedDemoEstate({ apiUrl: api, adminToken, simUrl: config.simUrl, tenants: 3, vmsPerTenant: 12, managementVmsPerTenant: 3 });
+  }
   console.log(
     [
       '',
@@ -57,6 +67,8 @@ async function main(): Promise<void> {
       `  Health         ${api}/health`,
       `  Temporal       ${temporal.address}${temporal.embedded?.uiUrl ? `   UI ${temporal.embedded.uiUrl}` : ''}`,
       `  Inventory      ${config.mysqlUrl ? 'MySQL' : `SQLite ${path.join(dataDir, 'lifeline.sqlite')}`}`,
+      `  Estate         ${config.simUrl}${sim ? ` (simulated, time scale ${config.simTimeScale})` : ''}`,
+      ...(demo.length ? ['', `  Demo tenants   ${demo.map((t) => `${t.name} (${t.vms} VMs)`).join(', ')}`] : []),
       `  Admin token    ${adminToken}`,
       '',
       `  curl -H "Authorization: Bearer ${adminToken}" ${api}/v1/tenants`,
@@ -75,6 +87,7 @@ async function main(): Promise<void> {
     await workerRun;
     await connection.close();
     await dataSource.destroy();
+    await sim?.close();
     await temporal.embedded?.stop();
     log.info('stopped');
     process.exit(0);

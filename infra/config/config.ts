@@ -22,6 +22,10 @@ export interface LifelineConfig {
   adminToken?: string;
   logLevel: LogLevel;
   simUrl?: string;
+  /** `npm start`: seed the demo scenario into an empty inventory. */
+  demo: boolean;
+  /** `npm start`: the embedded simulator's time scale (real-world seconds × scale). */
+  simTimeScale: number;
 }
 
 const emptyToUndefined = ({ value }: { value: unknown }) => (value === '' ? undefined : value);
@@ -59,6 +63,12 @@ class EnvironmentSchema {
 
   @IsOptional() @Transform(emptyToUndefined) @Matches(/^https?:\/\/\S+$/, { message: 'SIM_URL must be an http(s) URL' })
   SIM_URL?: string;
+
+  @IsOptional() @Transform(emptyToUndefined) @IsIn(['true', 'false', '1', '0'], { message: 'DEMO must be true or false' })
+  DEMO?: string;
+
+  @IsOptional() @Transform(emptyToUndefined) @Type(() => Number) @Min(0) @Max(1)
+  SIM_TIME_SCALE?: number;
 }
 
 export class ConfigValidationError extends Error {
@@ -85,6 +95,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     adminToken: parsed.LIFELINE_ADMIN_TOKEN,
     logLevel: parsed.LOG_LEVEL ?? 'info',
     simUrl: parsed.SIM_URL,
+    demo: parsed.DEMO === undefined ? true : parsed.DEMO === 'true' || parsed.DEMO === '1',
+    simTimeScale: parsed.SIM_TIME_SCALE ?? 0.01,
   };
   // A key present in the overrides wins, even when its value is undefined (e.g. `mysqlUrl: undefined` forces SQLite).
   return { ...config, ...overrides };

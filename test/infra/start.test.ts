@@ -11,7 +11,7 @@ describe('npm start', () => {
   let child: ChildProcess | undefined;
   afterEach(() => child?.kill('SIGKILL'));
 
-  it('brings up worker and API on SQLite, answers /health, prints the admin token, and stops cleanly on SIGINT', async () => {
+  it('brings up simulator, worker and API on SQLite with the demo estate, answers /health, and stops cleanly on SIGINT', async () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'lifeline-start-'));
     const port = await freePort();
     child = spawn(process.execPath, ['-r', './test/support/swc-register.js', 'infra/start.ts'], {
@@ -35,8 +35,17 @@ describe('npm start', () => {
     const health = await fetch(`http://127.0.0.1:${port}/health`);
     expect(health.status).toBe(200);
     expect(await health.json()).toMatchObject({ status: 'ok', info: { database: { status: 'up' }, temporal: { status: 'up' } } });
-    const tenants = await fetch(`http://127.0.0.1:${port}/v1/tenants`, { headers: { authorization: `Bearer ${token}` } });
-    expect(tenants.status).toBe(200);
+    const auth = { headers: { authorization: `Bearer ${token}` } };
+    const tenants = (await (await fetch(`http://127.0.0.1:${port}/v1/tenants`, auth)).json()) as { id: string; name: string; state: string }[];
+    expect(tenants.map((t) => t.name).sort()).toEqual(['contoso', 'fabrikam', 'northwind']);
+    expect(output).toContain('Demo tenants   northwind (15 VMs)');
+    const vms = (await (await fetch(`http://127.0.0.1:${port}/v1/tenants/${tenants[0].id}/vms`, auth)).json()) as { total: number };
+    expect(vms.total).toBe(15);
+    const plans = (await (await fetch(`http://127.0.0.1:${port}/v1/tenants/${tenants[0].id}/recovery-plans`, auth)).json()) as { id: string }[];
+    const preview = await fetch(`http://127.0.0.1:${port}/v1/recovery-plans/${plans[0].id}/preview`, auth);
+    expect(preview.status).toBe(200);
+    const { schedule } = (await preview.json()) as { schedule: { stages: { group: string }[] } };
+    expect(schedule.stages.map((s) => s.group)).toEqual(['management', 'data', 'application', 'web']);
 
     child.kill('SIGINT');
     expect(await exited).toBe(0);

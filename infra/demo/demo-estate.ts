@@ -1,0 +1,126 @@
+/**
+ * The demo scenario for `npm start`: seeds the simulated provider estate with a few tenants and enters the
+ * same estate into Lifeline's inventory through its own API (sites, tenants, VMs, a recovery plan per
+ * tenant with management first, then data, application and web waves), exactly as provider staff would.
+ */
+export interface DemoOptions {
+  apiUrl: string;
+  adminToken: string;
+  simUrl: string;
+  tenants: number;
+  vmsPerTenant: number;
+  managementVmsPerTenant: number;
+}
+
+export interface DemoTenant {
+  id: string;
+  name: string;
+  vms: number;
+  planId: string;
+}
+
+interface SimVm {
+  name: string;
+  role: 'management' | 'workload';
+  kind: string;
+  os: string;
+  vcpu: number;
+  memoryGb: number;
+  disks: { name: string; sizeGb: number }[];
+  hostname: string;
+  fqdn: string;
+  nics: { ip: string }[];
+}
+
+interface SimTenant {
+  id: string;
+  name: string;
+  tier: string;
+  primarySite: string;
+  drSite: string;
+  vms: SimVm[];
+}
+
+interface SimScenario {
+  drSite: { id: string; capacity: { vcpu: number; memoryGb: number; storageGb: number; masterTargetSlots: number } };
+  tenants: SimTenant[];
+}
+
+const WAVES = [
+  { name: 'data', kinds: ['db', 'file', 'sql'] },
+  { name: 'application', kinds: ['app', 'mq', 'batch'] },
+  { name: 'web', kinds: ['web', 'lb', 'api'] },
+];
+
+async function call<T>(method: string, url: string, body: unknown, token?: string): Promise<T> {
+  const res = await fetch(url, {
+    method,
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${method} ${url} answered ${res.status}: ${text.slice(0, 500)}`);
+  return (text ? JSON.parse(text) : undefined) as T;
+}
+
+/** Waves by VM function; every app depends on a database, every web server on an app server. */
+export function demoPlan(vms: SimVm[]) {
+  const workload = vms.filter((v) => v.role === 'workload');
+  const waveOf = (vm: SimVm) => WAVES.find((w) => w.kinds.includes(vm.kind))?.name ?? 'application';
+  const groups = WAVES.map((w) => ({ name: w.name, vms: workload.filter((vm) => waveOf(vm) === w.name).map((vm) => vm.name), maxConcurrency: 10 })).filter(
+    (g) => g.vms.length > 0,
+  );
+  const byWave = (wave: string) => workload.filter((vm) => waveOf(vm) === wave).map((vm) => vm.name);
+  const dependsOnEarlier = (wave: string, earlier: string) => {
+    const targets = byWave(earlier);
+    return targets.length === 0 ? [] : byWave(wave).map((vm, i) => ({ vm, dependsOn: [targets[i % targets.length]] }));
+  };
+  return { name: 'default', groups, dependencies: [...dependsOnEarlier('application', 'data'), ...dependsOnEarlier('web', 'application')] };
+}
+
+export async function seedDemoEstate(opts: DemoOptions): Promise<DemoTenant[]> {
+  const api = (path: string) => `${opts.apiUrl}${path}`;
+  await call('POST', `${opts.simUrl}/_sim/reset`, {});
+  const scenario = await call<SimScenario>('POST', `${opts.simUrl}/_sim/scenario`, {
+    tenants: opts.tenants,
+    vmsPerTenant: opts.vmsPerTenant,
+    managementVmsPerTenant: opts.managementVmsPerTenant,
+    protected: false,
+    seed: 7,
+  });
+
+  const cap = scenario.drSite.capacity;
+  const drSite = await call<{ id: string }>('POST', api('/v1/sites'), {
+    name: scenario.drSite.id,
+    kind: 'dr',
+    capacity: { vcpu: cap.vcpu, memoryMb: cap.memoryGb * 1024, storageGb: cap.storageGb, masterTargetSlots: cap.masterTargetSlots },
+  }, opts.adminToken);
+
+  const seeded: DemoTenant[] = [];
+  for (const t of scenario.tenants) {
+    const primary = await call<{ id: string }>('POST', api('/v1/sites'), { name: t.primarySite, kind: 'primary' }, opts.adminToken);
+    const tenant = await call<{ id: string }>('POST', api('/v1/tenants'), {
+      name: t.id,
+      tier: t.tier.toLowerCase(),
+      rpoMinutes: 15,
+      rtoMinutes: 240,
+      primarySiteId: primary.id,
+      drSiteId: drSite.id,
+    }, opts.adminToken);
+    await call('POST', api(`/v1/tenants/${tenant.id}/vms`), {
+      vms: t.vms.map((vm) => ({
+        name: vm.name,
+        role: vm.role,
+        os: vm.os,
+        vcpu: vm.vcpu,
+        memoryMb: vm.memoryGb * 1024,
+        disks: vm.disks.map((d) => ({ name: d.name, sizeGb: d.sizeGb })),
+        primary: { hostname: vm.fqdn, ips: vm.nics.map((n) => n.ip) },
+        critical: vm.kind === 'db',
+      })),
+    }, opts.adminToken);
+    const plan = await call<{ id: string }>('POST', api(`/v1/tenants/${tenant.id}/recovery-plans`), demoPlan(t.vms), opts.adminToken);
+    seeded.push({ id: tenant.id, name: t.id, vms: t.vms.length, planId: plan.id });
+  }
+  return seeded;
+}

@@ -2,6 +2,7 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { estateCheck } from '../../workflows';
 import { workflowIds } from '../../workflows/contracts';
+import { recordHistory } from '../support/histories';
 import { openTestInventory, TestInventory } from '../support/inventory';
 import { startTestWorker, TestWorker } from '../support/worker';
 
@@ -40,10 +41,12 @@ describe('estateCheck workflow on the real Temporal server', () => {
   });
 
   it('reports each system as it really answers', async () => {
-    const result = await tw.client.workflow.execute(estateCheck, {
+    const handle = await tw.client.workflow.start(estateCheck, {
       taskQueue: tw.taskQueue,
       workflowId: workflowIds.estateCheck(`t-${Date.now()}`),
     });
+    const result = await handle.result();
+    await recordHistory(handle, 'estate-check');
     const bySystem = Object.fromEntries(result.systems.map((s) => [s.system, s]));
     expect(bySystem.clm).toMatchObject({ up: true, status: 200 });
     expect(bySystem.bna).toMatchObject({ up: false, status: 503 });

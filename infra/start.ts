@@ -44,11 +44,12 @@ async function main(): Promise<void> {
   const app = await createApp(config, { shutdownHooks: false });
   const dataSource = await createDataSource(config, { migrationsRun: false });
   await dataSource.initialize();
+  const deps = buildActivityDeps(config, dataSource);
   const { worker, connection } = await createLifelineWorker({
     address: temporal.address,
     namespace: config.temporalNamespace,
     taskQueue: config.temporalTaskQueue,
-    deps: buildActivityDeps(config, dataSource),
+    deps,
   });
   const workerRun = worker.run();
   await app.listen(config.port, config.host);
@@ -86,6 +87,7 @@ async function main(): Promise<void> {
     worker.shutdown();
     await workerRun;
     await connection.close();
+    await deps.clients.close();
     await dataSource.destroy();
     await sim?.close();
     await temporal.embedded?.stop();

@@ -13,11 +13,12 @@ async function main(): Promise<void> {
   const log = pino({ level: config.logLevel, name: 'lifeline-worker' });
   const dataSource = await createDataSource(config, { migrationsRun: false });
   await dataSource.initialize();
+  const deps = buildActivityDeps(config, dataSource);
   const { worker, connection } = await createLifelineWorker({
     address: config.temporalAddress,
     namespace: config.temporalNamespace,
     taskQueue: config.temporalTaskQueue,
-    deps: buildActivityDeps(config, dataSource),
+    deps,
   });
   const stop = () => worker.shutdown();
   process.once('SIGINT', stop);
@@ -25,6 +26,7 @@ async function main(): Promise<void> {
   log.info({ address: config.temporalAddress, taskQueue: config.temporalTaskQueue }, 'worker running');
   await worker.run();
   await connection.close();
+  await deps.clients.close();
   await dataSource.destroy();
   log.info('worker stopped');
 }

@@ -22,6 +22,8 @@ export interface LifelineConfig {
   adminToken?: string;
   logLevel: LogLevel;
   simUrl?: string;
+  /** JSON file with each provider system's endpoint (base URL, credentials, TLS); else the simulator at SIM_URL. */
+  estateConfigFile?: string;
   /** `npm start`: seed the demo scenario into an empty inventory. */
   demo: boolean;
   /** `npm start`: the embedded simulator's time scale (real-world seconds × scale). */
@@ -64,6 +66,9 @@ class EnvironmentSchema {
   @IsOptional() @Transform(emptyToUndefined) @Matches(/^https?:\/\/\S+$/, { message: 'SIM_URL must be an http(s) URL' })
   SIM_URL?: string;
 
+  @IsOptional() @Transform(emptyToUndefined) @IsString()
+  ESTATE_CONFIG?: string;
+
   @IsOptional() @Transform(emptyToUndefined) @IsIn(['true', 'false', '1', '0'], { message: 'DEMO must be true or false' })
   DEMO?: string;
 
@@ -95,6 +100,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     adminToken: parsed.LIFELINE_ADMIN_TOKEN,
     logLevel: parsed.LOG_LEVEL ?? 'info',
     simUrl: parsed.SIM_URL,
+    estateConfigFile: parsed.ESTATE_CONFIG,
     demo: parsed.DEMO === undefined ? true : parsed.DEMO === 'true' || parsed.DEMO === '1',
     simTimeScale: parsed.SIM_TIME_SCALE ?? 0.01,
   };

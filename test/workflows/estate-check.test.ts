@@ -1,5 +1,6 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createEstateClients, estateConfigFromSimulator } from '../../infra/clients';
 import { estateCheck } from '../../workflows';
 import { workflowIds } from '../../workflows/contracts';
 import { recordHistory } from '../support/histories';
@@ -28,6 +29,8 @@ describe('estateCheck workflow on the real Temporal server', () => {
           { system: 'asa', url: 'http://127.0.0.1:1/unreachable' },
         ],
         dataSource: inventory.dataSource,
+        // The estate check probes the endpoints below itself; the clients are never called.
+        clients: createEstateClients(estateConfigFromSimulator('http://127.0.0.1:1')),
         probeTimeoutMs: 2_000,
       },
       'estate-check',

@@ -113,3 +113,52 @@ export interface EstateCheckResult {
   systems: EstateProbe[];
   allUp: boolean;
 }
+
+// ---- management fix-up (failover and failback call it as a child; also its own operation) ------------
+
+export type FixupDirection = 'failover' | 'failback';
+
+export interface VmIdentity {
+  hostname: string;
+  ips: string[];
+}
+
+/** One VM's identity before and after the move (primary → DR on failover, DR → primary on failback). */
+export interface VmIdentityChange {
+  vm: string;
+  role: 'management' | 'workload';
+  from: VmIdentity;
+  to: VmIdentity;
+}
+
+export interface FixupInput {
+  tenantId: string;
+  direction: FixupDirection;
+  identities: VmIdentityChange[];
+  /** Only these management-service kinds (a re-run after a manual repair); all of the tenant's when absent. */
+  services?: string[];
+  request: OperationRequest;
+}
+
+export type FixupOutcome = 'restored' | 'failed' | 'skipped';
+
+export interface FixupServiceReport {
+  kind: string;
+  outcome: FixupOutcome;
+  startedAt: string;
+  finishedAt: string;
+  error?: string;
+  vms: { vm: string; outcome: FixupOutcome; reason?: string }[];
+}
+
+/** The manageability report: per service and VM, restored, failed (with the reason) or skipped. */
+export interface FixupReport {
+  tenantId: string;
+  direction: FixupDirection;
+  services: FixupServiceReport[];
+  /** Every service restored (or skipped by policy) for every VM. */
+  manageable: boolean;
+}
+
+/** The fix-up workflow's type name, started by name so failover does not import its code. */
+export const MANAGEMENT_FIXUP_WORKFLOW = 'managementFixup';

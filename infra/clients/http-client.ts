@@ -134,7 +134,9 @@ function defaultErrorText(body: unknown): string | undefined {
 
 function transportErrorText(err: unknown, timeout: number): string {
   if (err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.BodyTimeoutError) return `no answer within ${timeout} ms`;
-  if (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')) return `no answer within ${timeout} ms`;
+  // By name, not instanceof: the abort reason is a DOMException, which need not share this realm's Error.
+  const name = (err as { name?: unknown } | null)?.name;
+  if (name === 'TimeoutError' || name === 'AbortError') return `no answer within ${timeout} ms`;
   const cause = err instanceof Error && err.cause instanceof Error ? `: ${err.cause.message}` : '';
   return `${err instanceof Error ? err.message : String(err)}${cause}`;
 }

@@ -22,10 +22,15 @@ export interface OpEntry {
   detail?: string;
 }
 
+/** The part of `POST /_sim/scenario`'s answer the tests read. */
+export interface SeededEstate {
+  tenants: { id: string; vms: { name: string; ip: string }[] }[];
+}
+
 export class SimControl {
   constructor(readonly url: string) {}
 
-  async request<T = any>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
+  async request<T = unknown>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
     const res = await fetch(`${this.url}${path}`, {
       method,
       headers: body === undefined ? {} : { 'content-type': 'application/json' },
@@ -39,8 +44,8 @@ export class SimControl {
     await this.request('POST', '/_sim/reset');
   }
 
-  async scenario(body: Record<string, unknown>): Promise<any> {
-    const res = await this.request('POST', '/_sim/scenario', body);
+  async scenario(body: Record<string, unknown>): Promise<SeededEstate> {
+    const res = await this.request<SeededEstate>('POST', '/_sim/scenario', body);
     if (res.status !== 201) throw new Error(`scenario: ${res.status} ${JSON.stringify(res.body)}`);
     return res.body;
   }
@@ -64,7 +69,7 @@ export class SimControl {
     await this.request('POST', '/_sim/clock', { advanceMs: ms });
   }
 
-  async state(tenant?: string): Promise<any> {
+  async state(tenant?: string): Promise<unknown> {
     return (await this.request('GET', `/_sim/state${tenant ? `?tenant=${tenant}` : ''}`)).body;
   }
 }

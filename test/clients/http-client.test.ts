@@ -26,6 +26,8 @@ describe('SystemHttpClient', () => {
         if (req.url === '/api/bad') return reply(400, { messages: [{ details: 'hostname is required' }] });
         if (req.url === '/api/missing') return reply(404, { message: 'no such pool' });
         if (req.url === '/api/slow') return void setTimeout(() => reply(200, {}), 2_000);
+        if (req.url === '/api/full') return reply(422, { errorCode: 'POOL_EXHAUSTED', message: 'no free address' });
+        if (req.url === '/api/form') return reply(200, { type: req.headers['content-type'], body });
         reply(500, 'plain failure');
       });
     });
@@ -77,5 +79,20 @@ describe('SystemHttpClient', () => {
   it('treats accepted statuses as answers', async () => {
     const res = await client().call({ op: 'getPool', method: 'GET', path: '/missing', accept: [404] });
     expect(res.status).toBe(404);
+  });
+
+  it('lets a system refine the kind of an error answer (capacity vs bad input)', async () => {
+    const classify = (status: number, body: unknown) => (status === 422 && (body as { errorCode?: string }).errorCode === 'POOL_EXHAUSTED' ? 'exhausted' as const : undefined);
+    const c = new SystemHttpClient('bna', { baseUrl, timeoutMs: 500 }, undefined, classify);
+    const f = await failure(c.call({ op: 'reserveIp', method: 'POST', path: '/full' }));
+    expect(f.nonRetryable).toBe(true);
+    expect(systemErrorKind(f)).toBe('exhausted');
+    expect(f.message).toBe('bna.reserveIp (422): no free address');
+    expect(systemErrorKind(await failure(c.call({ op: 'reserveIp', method: 'POST', path: '/bad' })))).toBe('invalid');
+  });
+
+  it('sends form-encoded bodies for token requests', async () => {
+    const res = await client().call<{ type: string; body: string }>({ op: 'login', method: 'POST', path: '/form', form: { grant_type: 'password', username: 'a b' } });
+    expect(res.body).toEqual({ type: 'application/x-www-form-urlencoded', body: 'grant_type=password&username=a+b' });
   });
 });

@@ -1,5 +1,6 @@
 import { ApiTokenEntity } from './api-token.entity';
 import { AuditEventEntity } from './audit-event.entity';
+import { DrContainerEntity, DrSitePolicyEntity } from './dr-container.entity';
 import { IpSubnetMappingEntity, IpVmOverrideEntity } from './ip-mapping.entity';
 import { ManagementServiceEntity } from './management-service.entity';
 import { OperationEntity } from './operation.entity';
@@ -10,6 +11,7 @@ import { TenantEntity } from './tenant.entity';
 
 export * from './api-token.entity';
 export * from './audit-event.entity';
+export * from './dr-container.entity';
 export * from './ip-mapping.entity';
 export * from './management-service.entity';
 export * from './operation.entity';
@@ -22,4 +24,5 @@ export const ENTITIES = [
   SiteEntity, TenantEntity, ProtectedVmEntity, RecoveryPlanEntity, RecoveryPlanGroupEntity, RecoveryPlanMemberEntity,
   RecoveryPlanDependencyEntity, IpSubnetMappingEntity, IpVmOverrideEntity, ManagementServiceEntity, OperationEntity,
   AuditEventEntity, ApiTokenEntity,
+  DrContainerEntity, DrSitePolicyEntity,
 ];

@@ -1,4 +1,5 @@
 import { Initial1763770000000 } from './1763770000000-initial';
+import { Onboarding1763780000000 } from './1763780000000-onboarding';
 
 /** In order; a new migration is appended, never edited once released. */
-export const MYSQL_MIGRATIONS = [Initial1763770000000];
+export const MYSQL_MIGRATIONS = [Initial1763770000000, Onboarding1763780000000];

@@ -324,9 +324,20 @@ export class AsaClient {
     });
     if (res.status !== 409) return { tunnel: strip<IpsecTunnel>(res.body), alreadyExisted: false };
     const seq = lastSegment(message(res.body)?.location);
-    const existing = (await this.listIpsecTunnels(context, iface)).find((t) => String(t.sequence) === seq || t.peer === spec.peer);
+    const existing = seq ? await this.getIpsecTunnel(context, iface, seq) : (await this.listIpsecTunnels(context, iface)).find((t) => t.peer === spec.peer);
     if (!existing) throw systemFailure('asa', 'createTunnel', 'conflict', describe(res.body) ?? 'already exists');
     return { tunnel: existing, alreadyExisted: true };
+  }
+
+  /** One crypto-map entry of an interface by sequence; null when there is none. */
+  async getIpsecTunnel(context: string, iface: string, sequence: number | string): Promise<IpsecTunnel | null> {
+    const res = await this.call<Raw>({
+      op: 'getTunnel',
+      method: 'GET',
+      path: `${this.ctx(context)}/vpn/cryptomaps/${seg(iface)}/entries/${seg(String(sequence))}`,
+      accept: [404],
+    });
+    return res.status === 404 ? null : strip<IpsecTunnel>(res.body);
   }
 
   /** The crypto-map entries of an interface ([] when it has none). */

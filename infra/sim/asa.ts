@@ -28,7 +28,8 @@ import type { AsaAccessRule, AsaContext, AsaNetworkObject, AsaTunnel, Sim } from
  * Design assumptions (not documented by Cisco): a context is addressed by the URL segment
  * `/api/contexts/{name}/...` and tokens count against `?context=` (default `admin`); contexts are created
  * with `POST /api/contexts`; site-to-site tunnels are configured as crypto-map entries with peer and
- * networks at `/vpn/cryptomaps/{ifName}/entries` and reported at `/monitoring/vpn/tunnels` (UP once
+ * networks at `/vpn/cryptomaps/{ifName}/entries` (each readable at `.../entries/{seq}`, the Location a
+ * duplicate answers) and reported at `/monitoring/vpn/tunnels` (UP once
  * `asa.tunnelUp` has elapsed, DOWN while the tenant's primary site is down); duplicates answer 409
  * with code DUPLICATE and the existing resource's Location.
  */
@@ -91,6 +92,14 @@ export function asaSystem(sim: Sim): SystemDef {
   const ruleView = (req: Req, c: AsaContext, r: AsaAccessRule): Record<string, unknown> => ({
     ...r,
     selfLink: `${ctxLink(req, c)}/access/in/${encodeURIComponent(r.interface)}/rules/${r.objectId}`,
+  });
+  const tunnelLink = (req: Req, c: AsaContext, t: Pick<AsaTunnel, 'interface' | 'sequence'>): string =>
+    `${ctxLink(req, c)}/vpn/cryptomaps/${encodeURIComponent(t.interface)}/entries/${t.sequence}`;
+  const tunnelView = (req: Req, c: AsaContext, t: AsaTunnel): Record<string, unknown> => ({
+    kind: 'object#CryptoMapEntry',
+    ...t,
+    createdAt: new Date(t.createdAt).toISOString(),
+    selfLink: tunnelLink(req, c, t),
   });
   const tunnelStatus = (c: AsaContext, t: AsaTunnel): Record<string, unknown> => {
     const tenant = c.tenant ? sim.state.tenants.get(c.tenant) : undefined;
@@ -453,7 +462,7 @@ export function asaSystem(sim: Sim): SystemDef {
             const c = ctxOf(req);
             const entries = [...c.tunnels.values()].filter((t) => t.interface === req.params.ifName);
             if (entries.length === 0) throw new SimError(404, 'RESOURCE-NOT-FOUND', `no crypto map on interface ${req.params.ifName}`);
-            return ok(collection(req, 'CryptoMapEntry', entries.map((t) => ({ kind: 'object#CryptoMapEntry', ...t, createdAt: new Date(t.createdAt).toISOString() }))));
+            return ok(collection(req, 'CryptoMapEntry', entries.map((t) => tunnelView(req, c, t))));
           }, req.params.ctx),
       },
       {
@@ -481,7 +490,7 @@ export function asaSystem(sim: Sim): SystemDef {
             ({ stuck }) => {
               for (const t of c.tunnels.values()) {
                 if (t.interface === req.params.ifName && (t.peer === peer || t.sequence === seqRaw)) {
-                  throw duplicate(`crypto map entry ${t.sequence} (peer ${t.peer})`, `${ctxLink(req, c)}/vpn/cryptomaps/${t.interface}/entries/${t.sequence}`);
+                  throw duplicate(`crypto map entry ${t.sequence} (peer ${t.peer})`, tunnelLink(req, c, t));
                 }
               }
               const used = [...c.tunnels.values()].filter((t) => t.interface === req.params.ifName).map((t) => t.sequence);
@@ -498,12 +507,24 @@ export function asaSystem(sim: Sim): SystemDef {
                 upAt: stuck ? null : now + sim.latency.scaledMs('asa.tunnelUp'),
               };
               c.tunnels.set(`${tunnel.interface}|${sequence}`, tunnel);
-              const location = `${ctxLink(req, c)}/vpn/cryptomaps/${tunnel.interface}/entries/${sequence}`;
-              return created({ kind: 'object#CryptoMapEntry', ...tunnel, createdAt: new Date(now).toISOString(), selfLink: location }, { Location: location });
+              const view = tunnelView(req, c, tunnel);
+              return created(view, { Location: view.selfLink as string });
             },
             true,
           );
         },
+      },
+      {
+        method: 'GET',
+        path: '/api/contexts/:ctx/vpn/cryptomaps/:ifName/entries/:seq',
+        op: 'getTunnel',
+        handle: (req) =>
+          read(() => {
+            const c = ctxOf(req);
+            const t = c.tunnels.get(`${req.params.ifName}|${req.params.seq}`);
+            if (!t) throw new SimError(404, 'RESOURCE-NOT-FOUND', `crypto map entry ${req.params.seq} does not exist on interface ${req.params.ifName}`);
+            return ok(tunnelView(req, c, t));
+          }, req.params.seq),
       },
       {
         method: 'DELETE',

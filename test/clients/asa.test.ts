@@ -70,6 +70,8 @@ describe('AsaClient against the simulator', () => {
     expect(tunnel).toMatchObject({ peer: '198.51.100.7', sequence: 10, ikeVersion: 2 });
     const dup = await asa().configureIpsecTunnel('northwind', spec, key('tunnel-rerun'));
     expect(dup).toMatchObject({ alreadyExisted: true, tunnel: { sequence: 10, peer: '198.51.100.7' } });
+    expect(await asa().getIpsecTunnel('northwind', 'outside', 10)).toMatchObject({ sequence: 10, peer: '198.51.100.7' });
+    expect(await asa().getIpsecTunnel('northwind', 'outside', 99)).toBeNull();
     const [status] = await asa().getTunnelStatus('northwind', '198.51.100.7');
     expect(status).toMatchObject({ status: 'UP', peer: '198.51.100.7' });
 

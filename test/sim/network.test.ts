@@ -113,6 +113,26 @@ describe('simulated CLM, BNA, ASA and management fix-up', () => {
     expect((await c.ops({ op: 'asa.createContext' }))[0]).toEqual(expect.objectContaining({ tenant: 'northwind', target: 'nw-vpn', outcome: 'ok' }));
   });
 
+  it('answers GET on a crypto map entry, so the Location of a duplicate tunnel can be followed', async () => {
+    const base = '/asa/api/contexts/nw-vpn';
+    expect((await c.call('POST', '/asa/api/contexts', { name: 'nw-vpn', tenant: 'northwind', interfaces: [{ name: 'outside', vlan: 2001 }] })).status).toBe(201);
+    const spec = { peer: '198.51.100.7', localNetwork: '10.128.0.0/16', remoteNetwork: '10.1.0.0/16' };
+    const first = await c.call('POST', `${base}/vpn/cryptomaps/outside/entries`, spec);
+    expect(first.status).toBe(201);
+    const dup = await c.call('POST', `${base}/vpn/cryptomaps/outside/entries`, spec);
+    expect(dup.status).toBe(409);
+    const location = dup.headers.get('location') ?? '';
+    expect(location).toBe(first.headers.get('location'));
+    expect(location.startsWith(c.url)).toBe(true);
+    const entry = await c.call('GET', location.slice(c.url.length));
+    expect(entry.status).toBe(200);
+    expect(entry.body).toEqual(expect.objectContaining({ kind: 'object#CryptoMapEntry', interface: 'outside', sequence: 10, peer: spec.peer, selfLink: location }));
+    const missing = await c.call('GET', `${base}/vpn/cryptomaps/outside/entries/99`);
+    expect(missing.status).toBe(404);
+    expect(missing.body.messages[0]).toEqual(expect.objectContaining({ level: 'Error', code: 'RESOURCE-NOT-FOUND' }));
+    expect((await c.call('GET', `${base}/vpn/cryptomaps/inside/entries/10`)).status).toBe(404);
+  });
+
   it('lets the management fix-up re-point agents, mappings, nodes and records', async () => {
     const agents = (await c.call('GET', '/mgmt/monitoring/api/v1/agents?tenant=northwind&server=nw-web-1')).body.items;
     expect(agents.length).toBeGreaterThan(0);

@@ -152,7 +152,7 @@ export class AsaClient {
   }
 
   /** Every page of an ASA collection (at most 100 items a page). */
-  private async all<T>(op: string, path: string, accept404 = false): Promise<T[]> {
+  private async all<T>(op: string, path: string): Promise<T[]> {
     const out: T[] = [];
     for (let offset = 0; ; ) {
       const res = await this.call<{ rangeInfo: { total: number }; items: Raw[] }>({
@@ -160,9 +160,7 @@ export class AsaClient {
         method: 'GET',
         path,
         query: { offset, limit: 100 },
-        accept: accept404 ? [404] : undefined,
       });
-      if (res.status === 404) return out;
       out.push(...res.body.items.map((i) => strip<T>(i)));
       offset += res.body.items.length;
       if (res.body.items.length === 0 || offset >= res.body.rangeInfo.total) return out;
@@ -340,9 +338,9 @@ export class AsaClient {
     return res.status === 404 ? null : strip<IpsecTunnel>(res.body);
   }
 
-  /** The crypto-map entries of an interface ([] when it has none). */
+  /** The crypto-map entries of an interface ([] when it has none; an unknown context is `not-found`). */
   listIpsecTunnels(context: string, iface: string): Promise<IpsecTunnel[]> {
-    return this.all<IpsecTunnel>('listTunnels', `${this.ctx(context)}/vpn/cryptomaps/${seg(iface)}/entries`, true);
+    return this.all<IpsecTunnel>('listTunnels', `${this.ctx(context)}/vpn/cryptomaps/${seg(iface)}/entries`);
   }
 
   /** False when already gone. */

@@ -29,9 +29,9 @@ import type { AsaAccessRule, AsaContext, AsaNetworkObject, AsaTunnel, Sim } from
  * `/api/contexts/{name}/...` and tokens count against `?context=` (default `admin`); contexts are created
  * with `POST /api/contexts`; site-to-site tunnels are configured as crypto-map entries with peer and
  * networks at `/vpn/cryptomaps/{ifName}/entries` (each readable at `.../entries/{seq}`, the Location a
- * duplicate answers) and reported at `/monitoring/vpn/tunnels` (UP once
- * `asa.tunnelUp` has elapsed, DOWN while the tenant's primary site is down); duplicates answer 409
- * with code DUPLICATE and the existing resource's Location.
+ * duplicate answers; an interface without entries lists as an empty collection) and reported at
+ * `/monitoring/vpn/tunnels` (UP once `asa.tunnelUp` has elapsed, DOWN while the tenant's primary site
+ * is down); duplicates answer 409 with code DUPLICATE and the existing resource's Location.
  */
 
 export const ASA_MAX_SESSIONS_PER_CONTEXT = 25;
@@ -460,8 +460,8 @@ export function asaSystem(sim: Sim): SystemDef {
         handle: (req) =>
           read(() => {
             const c = ctxOf(req);
+            // An interface without entries is an empty collection, like every other ASA collection.
             const entries = [...c.tunnels.values()].filter((t) => t.interface === req.params.ifName);
-            if (entries.length === 0) throw new SimError(404, 'RESOURCE-NOT-FOUND', `no crypto map on interface ${req.params.ifName}`);
             return ok(collection(req, 'CryptoMapEntry', entries.map((t) => tunnelView(req, c, t))));
           }, req.params.ctx),
       },

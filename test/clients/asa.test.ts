@@ -80,6 +80,7 @@ describe('AsaClient against the simulator', () => {
 
     expect(await asa().removeIpsecTunnel('northwind', 'outside', 10, key('tunnel-undo'))).toBe(true);
     expect(await asa().listIpsecTunnels('northwind', 'outside')).toEqual([]);
+    expect(systemErrorKind(await failure(asa().listIpsecTunnels('no-such-context', 'outside')))).toBe('not-found');
     expect(await asa().deleteSecurityContext('northwind', key('ctx-undo'))).toBe(true);
     expect(await asa().deleteSecurityContext('northwind', key('ctx-undo-again'))).toBe(false);
   });

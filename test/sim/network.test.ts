@@ -133,6 +133,16 @@ describe('simulated CLM, BNA, ASA and management fix-up', () => {
     expect((await c.call('GET', `${base}/vpn/cryptomaps/inside/entries/10`)).status).toBe(404);
   });
 
+  it('lists the tunnels of an interface that has none as an empty collection (404 only for an unknown context)', async () => {
+    expect((await c.call('POST', '/asa/api/contexts', { name: 'nw-vpn', tenant: 'northwind', interfaces: [{ name: 'outside', vlan: 2001 }] })).status).toBe(201);
+    const empty = await c.call('GET', '/asa/api/contexts/nw-vpn/vpn/cryptomaps/outside/entries');
+    expect(empty.status).toBe(200);
+    expect(empty.body).toEqual(expect.objectContaining({ kind: 'collection#CryptoMapEntry', items: [], rangeInfo: { offset: 0, limit: 100, total: 0 } }));
+    const nowhere = await c.call('GET', '/asa/api/contexts/no-such-ctx/vpn/cryptomaps/outside/entries');
+    expect(nowhere.status).toBe(404);
+    expect(nowhere.body.messages[0].code).toBe('RESOURCE-NOT-FOUND');
+  });
+
   it('lets the management fix-up re-point agents, mappings, nodes and records', async () => {
     const agents = (await c.call('GET', '/mgmt/monitoring/api/v1/agents?tenant=northwind&server=nw-web-1')).body.items;
     expect(agents.length).toBeGreaterThan(0);

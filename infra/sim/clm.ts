@@ -36,6 +36,7 @@ import { TIERS } from './state';
  * isError/isSuccess/errors/results); errors are an array holding a `CloudError`; a `BMC-Transaction-ID`
  * header on every answer. Every long operation is asynchronous whatever `timeout` says.
  * Design assumptions: the status codes (404 unknown, 409 ALREADY_EXISTS with `existingGuid`, 422 rules);
+ * a task's `targetGuid`, the object it is about, readable before the task completes;
  * the `NetworkPath` class and its URIs; change approval as `ChangeRequest` objects approved with
  * `POST /csm/ChangeRequest/<guid>/approve` (CLM delegates approval to Change Management, which has no REST
  * call here). A container request needs approval when its `requiresApproval` parameter says so, else
@@ -138,6 +139,8 @@ export function clmSystem(sim: Sim): SystemDef {
       taskInternalUUID: t.guid,
       className: t.className,
       operationName: t.operationName,
+      // The object the task is about (for bulkCreate, the first instance): known before the task completes.
+      targetGuid: t.targetGuid,
       creationTime: t.creationTime,
       completionTime: t.completionTime,
       taskState: t.taskState,

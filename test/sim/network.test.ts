@@ -82,6 +82,33 @@ describe('simulated CLM, BNA, ASA and management fix-up', () => {
     expect(mts).toEqual(expect.arrayContaining(['nw-mt-new-1', 'nw-mt-new-2']));
   });
 
+  it('names the object a CLM task is about (targetGuid) while the task is still running', async () => {
+    const gold = await c.call('POST', '/clm/csm/NetworkContainer', SimClient.params({ name: 'nw-dr-gold', tenant: 'northwind', tier: 'Gold' }));
+    expect(gold.body[0].targetGuid).toEqual(expect.any(String));
+    await c.advance(1);
+    const container = (await task(gold.body[0].guid)).results[0];
+    expect(container.guid).toBe(gold.body[0].targetGuid);
+    for (const op of ['createNetworkPath', 'createLoadBalancerPool', 'provisionServiceOffering']) {
+      expect((await c.call('POST', '/_sim/faults', { system: 'clm', op, stuck: true })).status).toBe(201);
+    }
+    const cases: [string, Record<string, unknown>, string][] = [
+      ['/clm/csm/NetworkPath', { container: container.guid, name: 'web-to-app', source: '10.128.1.0/24', destination: '10.128.2.0/24', port: '8443' }, '/clm/csm/NetworkPath'],
+      ['/clm/csm/LoadBalancerPool', { container: container.guid, name: 'web', virtualIPAddress: '10.128.0.100' }, '/clm/csm/LoadBalancerPool'],
+      ['/clm/csm/ServiceOfferingInstance/bulkCreate', { serviceOfferingID: { guid: 'so-inmage-mt-windows' }, tenant: 'northwind', hostnamePrefix: 'nw-mt-new', quantity: 1 }, '/clm/csm/ServiceOfferingInstance'],
+    ];
+    for (const [path, values, resource] of cases) {
+      const res = await c.call('POST', path, SimClient.params(values));
+      expect(res.status).toBe(200);
+      await c.advance(60 * 60_000);
+      const t = await task(res.body[0].guid);
+      expect(t).toEqual(expect.objectContaining({ taskState: 'RUNNING', targetGuid: res.body[0].targetGuid }));
+      expect(t.targetGuid).toEqual(expect.any(String));
+      const obj = await c.call('GET', `${resource}/${t.targetGuid}`);
+      expect(obj.status).toBe(200);
+      expect(obj.body[0].guid).toBe(t.targetGuid);
+    }
+  });
+
   it('configures an ASA context, objects, rules and an IPsec tunnel that comes up', async () => {
     // An hour of IKE negotiation in the real world is 3.6 s on the simulator clock at timeScale 0.001.
     await c.call('PUT', '/_sim/latency', { timeScale: 0.001, ops: { 'asa.tunnelUp': 3_600_000 } });

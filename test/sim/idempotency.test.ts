@@ -42,6 +42,29 @@ describe('simulator idempotency and "already exists"', () => {
     expect(await okPerKey('on-1')).toBe(1);
   });
 
+  it('treats raising an event as a side effect: key required, replayed once, logged', async () => {
+    const events = '/mgmt/event-policy/api/v1/events';
+    const body = { tenant: 'northwind', source: '10.1.0.21', eventId: 'DISK_FULL', severity: 'CRITICAL' };
+    const noKey = await c.call('POST', events, body, { key: null });
+    expect(noKey.status).toBe(400);
+    expect(noKey.body.error.code).toBe('IDEMPOTENCY_KEY_REQUIRED');
+    const before = (await c.call('GET', `${events}?tenant=northwind`)).body.total;
+    const first = await c.call('POST', events, body, { key: 'event-1' });
+    const again = await c.call('POST', events, body, { key: 'event-1' });
+    expect(first.status).toBe(201);
+    expect(first.body).toEqual(expect.objectContaining({ tenant: 'northwind', source: '10.1.0.21', eventId: 'DISK_FULL', severity: 'CRITICAL' }));
+    expect(again.status).toBe(201);
+    expect(again.body).toEqual(first.body);
+    expect((await c.call('GET', `${events}?tenant=northwind`)).body.total).toBe(before + 1);
+    const log = await c.ops({ op: 'event-policy.createEvent' });
+    expect(log.map((o) => [o.outcome, o.idempotencyKey, o.tenant, o.target])).toEqual([
+      ['error', null, null, null],
+      ['ok', 'event-1', 'northwind', '10.1.0.21'],
+      ['replayed', 'event-1', 'northwind', '10.1.0.21'],
+    ]);
+    expect((await c.call('POST', events, { tenant: 'northwind' })).status).toBe(400);
+  });
+
   it('refuses side-effecting calls without a key and keys reused for another request', async () => {
     const noKey = await c.call('PUT', '/mgmt/dns/api/v1/zones/northwind.example.com/records/x/A', { values: ['10.1.1.1'] }, { key: null });
     expect(noKey.status).toBe(400);

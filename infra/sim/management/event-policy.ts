@@ -132,13 +132,22 @@ export function eventPolicySystem(sim: Sim) {
       method: 'POST',
       path: '/api/v1/events',
       op: 'createEvent',
-      handle: (req) => {
+      effect: true,
+      handle: (req): Action => {
         const body = asObject(req.body);
-        return read(() => {
-          const e = { id: m().events.nextId(), tenant: str(body, 'tenant', true), source: str(body, 'source', true), eventId: str(body, 'eventId', true), severity: str(body, 'severity') ?? 'WARNING', at: sim.clock.iso() };
-          m().events.insert(e);
-          return created(e);
-        });
+        const tenant = str(body, 'tenant', true);
+        const source = str(body, 'source', true);
+        const eventId = str(body, 'eventId', true);
+        const severity = str(body, 'severity') ?? 'WARNING';
+        return {
+          tenant,
+          target: source,
+          run: () => {
+            const e = { id: m().events.nextId(), tenant, source, eventId, severity, at: sim.clock.iso() };
+            m().events.insert(e);
+            return created(e);
+          },
+        };
       },
     },
     {

@@ -2,6 +2,7 @@ import { ApiTokenEntity } from './api-token.entity';
 import { AuditEventEntity } from './audit-event.entity';
 import { DrContainerEntity, DrSitePolicyEntity } from './dr-container.entity';
 import { IpSubnetMappingEntity, IpVmOverrideEntity } from './ip-mapping.entity';
+import { ManagementMetadataSnapshotEntity } from './management-metadata-snapshot.entity';
 import { ManagementServiceEntity } from './management-service.entity';
 import { OperationEntity } from './operation.entity';
 import { ProtectedVmEntity } from './protected-vm.entity';
@@ -13,6 +14,7 @@ export * from './api-token.entity';
 export * from './audit-event.entity';
 export * from './dr-container.entity';
 export * from './ip-mapping.entity';
+export * from './management-metadata-snapshot.entity';
 export * from './management-service.entity';
 export * from './operation.entity';
 export * from './protected-vm.entity';
@@ -25,4 +27,5 @@ export const ENTITIES = [
   RecoveryPlanDependencyEntity, IpSubnetMappingEntity, IpVmOverrideEntity, ManagementServiceEntity, OperationEntity,
   AuditEventEntity, ApiTokenEntity,
   DrContainerEntity, DrSitePolicyEntity,
+  ManagementMetadataSnapshotEntity,
 ];

@@ -1,0 +1,20 @@
+import type { MigrationInterface, QueryRunner } from 'typeorm';
+
+/** Management fix-up: versioned snapshots of each tenant's management-service metadata. */
+export class ManagementMetadata1763790000000 implements MigrationInterface {
+  name = 'ManagementMetadata1763790000000';
+
+  async up(queryRunner: QueryRunner): Promise<void> {
+    for (const sql of [
+      `CREATE TABLE \`management_metadata_snapshots\` (\`id\` varchar(36) NOT NULL, \`tenantId\` varchar(36) NOT NULL, \`version\` int NOT NULL, \`side\` varchar(16) NOT NULL, \`reason\` varchar(32) NOT NULL, \`captureKey\` varchar(255) NOT NULL, \`capturedAt\` datetime(3) NOT NULL, \`basedOnVersion\` int NULL, \`counts\` json NOT NULL, \`records\` json NOT NULL, \`errors\` json NULL, \`createdAt\` datetime(3) NOT NULL, INDEX \`IDX_management_metadata_snapshots_tenant_side\` (\`tenantId\`, \`side\`, \`capturedAt\`), UNIQUE INDEX \`UQ_management_metadata_snapshots_capture_key\` (\`captureKey\`), UNIQUE INDEX \`UQ_management_metadata_snapshots_tenant_version\` (\`tenantId\`, \`version\`), PRIMARY KEY (\`id\`)) ENGINE=InnoDB`,
+      `ALTER TABLE \`management_metadata_snapshots\` ADD CONSTRAINT \`FK_management_metadata_snapshots_tenant\` FOREIGN KEY (\`tenantId\`) REFERENCES \`tenants\`(\`id\`) ON DELETE RESTRICT ON UPDATE NO ACTION`,
+    ]) {
+      await queryRunner.query(sql);
+    }
+  }
+
+  async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`ALTER TABLE \`management_metadata_snapshots\` DROP FOREIGN KEY \`FK_management_metadata_snapshots_tenant\``);
+    await queryRunner.query(`DROP TABLE \`management_metadata_snapshots\``);
+  }
+}

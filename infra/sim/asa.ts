@@ -16,7 +16,7 @@ import {
 } from './http';
 import { hash32 } from './random';
 import { isIpv4, parseCidr } from './ip';
-import type { AsaAccessRule, AsaContext, AsaNetworkObject, AsaTunnel, Sim } from './state';
+import { SESSION_IDLE_MS, type AsaAccessRule, type AsaContext, type AsaNetworkObject, type AsaTunnel, type Sim } from './state';
 
 /**
  * Cisco ASA REST API, `/asa/api/...`.
@@ -35,7 +35,7 @@ import type { AsaAccessRule, AsaContext, AsaNetworkObject, AsaTunnel, Sim } from
  */
 
 export const ASA_MAX_SESSIONS_PER_CONTEXT = 25;
-const TOKEN_IDLE_MS = 30 * 60_000;
+const TOKEN_IDLE_MS = SESSION_IDLE_MS;
 
 const HOST_KINDS = ['IPv4Address', 'IPv4Network', 'IPv4Range', 'IPv4FQDN', 'AnyIPAddress'];
 

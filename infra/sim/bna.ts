@@ -23,7 +23,8 @@ import type { BnaJob, BnaVlan, IpPool, IpReservation, Sim, VlanPool } from './st
 /**
  * BMC (TrueSight) Network Automation, `/bna/bca-networks/api`.
  * Faithful: `POST /token` (form fields grant_type=password, username, password) then
- * `Authorization: Bearer`; `GET /token` keep-alive, `DELETE /token` logout; versioned paths; `offset` is a
+ * `Authorization: Bearer`, expiring after 30 idle minutes on the simulator clock (`sessionTimeoutMs`);
+ * `GET /token` keep-alive, `DELETE /token` logout; versioned paths; `offset` is a
  * 1-based page number and `limit` defaults to 25; `filter.<field>` query filters; 201 on create.
  * Design assumptions (BNA exposes IPAM and VLAN pools only through its SOAP API, so these REST paths,
  * the job status numbers and the error body are ours): `/v4.0/ip_pools/{pool}/reservations` to
@@ -251,7 +252,7 @@ export function bnaSystem(sim: Sim): SystemDef {
     authenticate(req) {
       const h = header(req.headers, 'authorization') ?? '';
       const token = /^bearer /i.test(h) ? h.slice(7).trim() : '';
-      if (!sim.sessions.bna.has(token)) throw new SimError(401, 'UNAUTHORIZED', 'missing or expired Bearer token');
+      if (!sim.sessions.bna.touch(token)) throw new SimError(401, 'UNAUTHORIZED', 'missing or expired Bearer token');
     },
     routes: [
       {
@@ -274,15 +275,15 @@ export function bnaSystem(sim: Sim): SystemDef {
             const password = str(body, 'password');
             if (!username || !password) throw new SimError(401, 'UNAUTHORIZED', 'invalid username or password');
             const token = randomUUID();
-            sim.sessions.bna.add(token);
-            return ok({ token, access_token: token, token_type: 'Bearer', userName: username, sessionTimeoutMs: 30 * 60_000 });
+            sim.sessions.bna.open(token);
+            return ok({ token, access_token: token, token_type: 'Bearer', userName: username, sessionTimeoutMs: sim.sessions.bna.idleMs });
           }),
       },
       {
         method: 'GET',
         path: '/token',
         op: 'keepAlive',
-        handle: () => read(() => ok({ sessionTimeoutMs: 30 * 60_000 })),
+        handle: () => read(() => ok({ sessionTimeoutMs: sim.sessions.bna.idleMs })),
       },
       {
         method: 'DELETE',
@@ -290,7 +291,7 @@ export function bnaSystem(sim: Sim): SystemDef {
         op: 'logout',
         handle: (req) =>
           read(() => {
-            sim.sessions.bna.delete((header(req.headers, 'authorization') ?? '').slice(7).trim());
+            sim.sessions.bna.close((header(req.headers, 'authorization') ?? '').slice(7).trim());
             return noContent();
           }),
       },

@@ -30,7 +30,8 @@ import { TIERS } from './state';
 
 /**
  * BMC Cloud Lifecycle Management, `/clm/csm/...`.
- * Faithful: `POST /csm/login` → `Authentication-Token` header sent back on every call; POST bodies use the
+ * Faithful: `POST /csm/login` → `Authentication-Token` header sent back on every call (expires after 30
+ * idle minutes on the simulator clock); POST bodies use the
  * `operationParams` envelope (`[{ name, type, multiplicity, value }]`); long operations answer a JSON
  * array holding a `Task` polled at `GET /csm/task/<guid>` (taskState RUNNING → COMPLETED or FAILED, with
  * isError/isSuccess/errors/results); errors are an array holding a `CloudError`; a `BMC-Transaction-ID`
@@ -324,7 +325,7 @@ export function clmSystem(sim: Sim): SystemDef {
     },
     authenticate(req) {
       const token = header(req.headers, 'authentication-token');
-      if (!token || !sim.sessions.clm.has(token)) throw new SimError(401, 'AUTHENTICATION_FAILED', 'missing or expired Authentication-Token; log in again');
+      if (!token || !sim.sessions.clm.touch(token)) throw new SimError(401, 'AUTHENTICATION_FAILED', 'missing or expired Authentication-Token; log in again');
     },
     routes: [
       {
@@ -339,7 +340,7 @@ export function clmSystem(sim: Sim): SystemDef {
               throw new SimError(401, 'AUTHENTICATION_FAILED', 'invalid username or password');
             }
             const token = randomUUID();
-            sim.sessions.clm.add(token);
+            sim.sessions.clm.open(token);
             return ok([{ cloudClass: `${BEAN}.Session`, username: body.username }], { 'Authentication-Token': token });
           }),
       },
@@ -349,7 +350,7 @@ export function clmSystem(sim: Sim): SystemDef {
         op: 'logout',
         handle: (req) =>
           read(() => {
-            sim.sessions.clm.delete(header(req.headers, 'authentication-token') ?? '');
+            sim.sessions.clm.close(header(req.headers, 'authentication-token') ?? '');
             return ok([]);
           }),
       },

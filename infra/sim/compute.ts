@@ -21,7 +21,8 @@ import { computeKey, type ComputeVm, type Disk, type Nic, type Sim, type Site } 
 
 /**
  * DR compute, vCenter-like (`/compute`), modelled on the vSphere Automation REST API:
- * `POST /api/session` with Basic → session id, sent back as `vmware-api-session-id`; VMs by MoRef-like
+ * `POST /api/session` with Basic → session id, sent back as `vmware-api-session-id` (expires after 30
+ * idle minutes on the simulator clock); VMs by MoRef-like
  * id (`vm-17`); errors `{ error_type, messages }`. Design assumptions (not vSphere): power actions as
  * `/power/start` and `/power/stop` sub-resources, a guest heartbeat resource, folders = tenants, and a
  * per-site capacity resource. A power-on that does not fit the site's free vCPU or memory is refused
@@ -219,7 +220,7 @@ export function computeSystem(sim: Sim): SystemDef {
     errorStyle: vcenterErrorStyle,
     authenticate(req) {
       const sid = header(req.headers, 'vmware-api-session-id');
-      if (!sid || !sim.sessions.compute.has(sid)) throw new SimError(401, 'UNAUTHENTICATED', 'a valid vmware-api-session-id is required');
+      if (!sid || !sim.sessions.compute.touch(sid)) throw new SimError(401, 'UNAUTHENTICATED', 'a valid vmware-api-session-id is required');
     },
     routes: [
       {
@@ -231,7 +232,7 @@ export function computeSystem(sim: Sim): SystemDef {
           read(() => {
             if (!basicAuth(req.headers)) throw new SimError(401, 'UNAUTHENTICATED', 'Basic credentials required');
             const sid = randomUUID();
-            sim.sessions.compute.add(sid);
+            sim.sessions.compute.open(sid);
             return created(sid);
           }),
       },
@@ -241,7 +242,7 @@ export function computeSystem(sim: Sim): SystemDef {
         op: 'deleteSession',
         handle: (req) =>
           read(() => {
-            sim.sessions.compute.delete(header(req.headers, 'vmware-api-session-id') ?? '');
+            sim.sessions.compute.close(header(req.headers, 'vmware-api-session-id') ?? '');
             return noContent();
           }),
       },

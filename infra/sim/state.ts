@@ -634,13 +634,62 @@ export class SimState {
   seq = 0;
 }
 
-/** Sessions survive `reset` so a client's cached tokens keep working across test cases. */
+/** Idle timeout of every system's sessions, on the simulator clock (BNA advertises it at login). */
+export const SESSION_IDLE_MS = 30 * 60_000;
+
+/**
+ * Session tokens of one system with idle expiry measured on the simulator clock, so `POST /_sim/clock`
+ * can expire them: a token unused for longer than `idleMs` is gone; every authenticated call renews it.
+ */
+export class IdleSessions {
+  private lastUsed = new Map<string, number>();
+
+  constructor(
+    private readonly clock: Clock,
+    readonly idleMs = SESSION_IDLE_MS,
+  ) {}
+
+  /** Registers a fresh token (and forgets the expired ones, so abandoned sessions do not pile up). */
+  open(token: string): void {
+    const now = this.clock.now();
+    for (const [t, at] of this.lastUsed) if (now - at > this.idleMs) this.lastUsed.delete(t);
+    this.lastUsed.set(token, now);
+  }
+
+  /** True when the token is live, and renews it; an expired token is forgotten. */
+  touch(token: string): boolean {
+    const at = this.lastUsed.get(token);
+    if (at === undefined) return false;
+    const now = this.clock.now();
+    if (now - at > this.idleMs) {
+      this.lastUsed.delete(token);
+      return false;
+    }
+    this.lastUsed.set(token, now);
+    return true;
+  }
+
+  close(token: string): boolean {
+    return this.lastUsed.delete(token);
+  }
+}
+
+/**
+ * Sessions survive `reset` so a client's cached tokens keep working across test cases, but not idleness:
+ * every system's tokens expire after `SESSION_IDLE_MS` without use on the simulator clock.
+ */
 export class Sessions {
-  clm = new Set<string>();
-  bna = new Set<string>();
-  compute = new Set<string>();
-  /** ASA token → context it was issued for and last use (idle expiry). */
-  asa = new Map<string, { context: string; lastUsed: number; user: string }>();
+  readonly clm: IdleSessions;
+  readonly bna: IdleSessions;
+  readonly compute: IdleSessions;
+  /** ASA token → context it was issued for and last use (idle expiry, `SESSION_IDLE_MS`). */
+  readonly asa = new Map<string, { context: string; lastUsed: number; user: string }>();
+
+  constructor(clock: Clock) {
+    this.clm = new IdleSessions(clock);
+    this.bna = new IdleSessions(clock);
+    this.compute = new IdleSessions(clock);
+  }
 }
 
 export interface SimOptions {
@@ -656,7 +705,7 @@ export class Sim {
   readonly log = new OpsLog();
   readonly faults: Faults;
   readonly latency: LatencyModel;
-  readonly sessions = new Sessions();
+  readonly sessions = new Sessions(this.clock);
   state = new SimState();
   seed: number;
 

@@ -127,6 +127,37 @@ describe('simulator control API', () => {
     expect((await c.call('PUT', '/_sim/latency', { timeScale: -1 })).status).toBe(400);
   });
 
+  it('expires CLM, BNA and compute sessions after 30 idle minutes on the simulator clock', async () => {
+    const basic = `Basic ${Buffer.from('lifeline:secret').toString('base64')}`;
+    const clmLogin = await c.raw('POST', '/clm/csm/login', { body: { username: 'admin', password: 'secret' } });
+    const bnaLogin = await c.raw('POST', '/bna/bca-networks/api/token', {
+      body: 'grant_type=password&username=admin&password=secret',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    expect(bnaLogin.body.sessionTimeoutMs).toBe(30 * 60_000);
+    const vc = await c.raw('POST', '/compute/api/session', { headers: { authorization: basic } });
+    const probes: [string, Record<string, string>, string][] = [
+      ['/clm/csm/ServiceOffering', { 'authentication-token': clmLogin.headers.get('authentication-token') ?? '' }, 'AUTHENTICATION_FAILED'],
+      ['/bna/bca-networks/api/v4.0/ip_pools', { authorization: `Bearer ${bnaLogin.body.token}` }, 'UNAUTHORIZED'],
+      ['/compute/api/sites', { 'vmware-api-session-id': vc.body }, 'UNAUTHENTICATED'],
+    ];
+    const statuses = async (): Promise<number[]> => Promise.all(probes.map(async ([path, headers]) => (await c.raw('GET', path, { headers })).status));
+    // Idle time counts from the last use, not from login.
+    await c.advance(20 * 60_000);
+    expect(await statuses()).toEqual([200, 200, 200]);
+    await c.advance(20 * 60_000);
+    expect(await statuses()).toEqual([200, 200, 200]);
+    await c.advance(31 * 60_000);
+    const expired = await Promise.all(probes.map(([path, headers]) => c.raw('GET', path, { headers })));
+    expect(expired.map((r) => r.status)).toEqual([401, 401, 401]);
+    expect(expired[0].body[0].errorID).toBe(probes[0][2]);
+    expect(expired[1].body.errorCode).toBe(probes[1][2]);
+    expect(expired[2].body.error_type).toBe(probes[2][2]);
+    // A fresh login works at once; the test client logs in again by itself.
+    expect((await c.call('GET', '/clm/csm/ServiceOffering')).status).toBe(200);
+    expect((await c.call('GET', '/compute/api/sites')).status).toBe(200);
+  });
+
   it('requires session credentials on the emulated systems', async () => {
     expect((await c.raw('GET', '/clm/csm/ServiceOffering')).status).toBe(401);
     expect((await c.raw('GET', '/bna/bca-networks/api/v4.0/ip_pools')).status).toBe(401);

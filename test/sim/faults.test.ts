@@ -75,11 +75,7 @@ describe('simulator fault injection', () => {
     await c.call('POST', '/_sim/faults', { system: 'bna', op: 'reserveIp', rate: 1, times: 1, timeout: true });
     const ctl = new AbortController();
     const pending = c
-      .raw('POST', '/bna/bca-networks/api/v4.0/ip_pools/dr-northwind/reservations', {
-        body: { owner: 'nw-db-1' },
-        headers: { authorization: `Bearer ${(c as unknown as { bnaToken: string }).bnaToken}`, 'idempotency-key': 't1' },
-        signal: ctl.signal,
-      })
+      .call('POST', '/bna/bca-networks/api/v4.0/ip_pools/dr-northwind/reservations', { owner: 'nw-db-1' }, { key: 't1', signal: ctl.signal })
       .catch((e: { name: string }) => e);
     await new Promise((r) => setTimeout(r, 100));
     ctl.abort();

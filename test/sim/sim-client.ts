@@ -1,7 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../../infra/sim/server';
 
-/** A thin HTTP client for the simulator tests: per-system auth, Idempotency-Key on every write. */
+/**
+ * A thin HTTP client for the simulator tests: per-system auth, Idempotency-Key on every write. Sessions
+ * expire after 30 idle minutes on the simulator clock, so `call` logs in again once on a 401 (like the
+ * real clients) unless told not to (`relogin: false`) or given its own auth headers.
+ */
 /** Response JSON: its shape is what the assertions check. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Json = any;
@@ -50,11 +54,25 @@ export class SimClient {
   }
 
   /** `key`: undefined = a fresh Idempotency-Key on writes, null = none, string = that key. */
-  async call<T = Json>(method: string, path: string, body?: unknown, opts: { key?: string | null; headers?: Record<string, string> } = {}): Promise<Res<T>> {
-    const headers: Record<string, string> = { ...this.authFor(path), ...(opts.headers ?? {}) };
+  async call<T = Json>(
+    method: string,
+    path: string,
+    body?: unknown,
+    opts: { key?: string | null; headers?: Record<string, string>; relogin?: boolean; signal?: AbortSignal } = {},
+  ): Promise<Res<T>> {
     const key = opts.key === undefined ? (method === 'GET' ? null : randomUUID()) : opts.key;
-    if (key) headers['idempotency-key'] = key;
-    return this.raw<T>(method, path, { body, headers });
+    const send = (): Promise<Res<T>> => {
+      const headers: Record<string, string> = { ...this.authFor(path), ...(opts.headers ?? {}) };
+      if (key) headers['idempotency-key'] = key;
+      return this.raw<T>(method, path, { body, headers, signal: opts.signal });
+    };
+    const res = await send();
+    const sessionSystem = /^\/(clm|bna|compute)\//.test(path);
+    const ownAuth = Object.keys(this.authFor(path)).some((h) => opts.headers?.[h] !== undefined);
+    if (res.status !== 401 || !sessionSystem || opts.relogin === false || ownAuth) return res;
+    // The session expired (or was logged out): a 401 is refused before anything happens, so retry once.
+    await this.login();
+    return send();
   }
 
   async raw<T = Json>(method: string, path: string, opts: { body?: unknown; headers?: Record<string, string>; signal?: AbortSignal } = {}): Promise<Res<T>> {

@@ -36,7 +36,8 @@ import { TIERS } from './state';
  * array holding a `Task` polled at `GET /csm/task/<guid>` (taskState RUNNING → COMPLETED or FAILED, with
  * isError/isSuccess/errors/results); errors are an array holding a `CloudError`; a `BMC-Transaction-ID`
  * header on every answer. Every long operation is asynchronous whatever `timeout` says.
- * Design assumptions: the status codes (404 unknown, 409 ALREADY_EXISTS with `existingGuid`, 422 rules);
+ * Design assumptions: the status codes (404 unknown, 409 ALREADY_EXISTS with `existingGuid`, 409
+ * ALREADY_IN_DESIRED_STATE for a container already being deleted, 422 rules);
  * a task's `targetGuid`, the object it is about, readable before the task completes;
  * the `NetworkPath` class and its URIs; change approval as `ChangeRequest` objects approved with
  * `POST /csm/ChangeRequest/<guid>/approve` (CLM delegates approval to Change Management, which has no REST
@@ -534,7 +535,9 @@ export function clmSystem(sim: Sim): SystemDef {
             target: c.name,
             jobs: true,
             run: ({ stuck }) => {
-              if (c.state === 'DELETING') throw alreadyExists(`NetworkContainer ${c.name} is already being deleted`, { existingGuid: c.guid });
+              if (c.state === 'DELETING') {
+                throw new SimError(409, 'ALREADY_IN_DESIRED_STATE', `NetworkContainer ${c.name} is already being deleted`, { existingGuid: c.guid });
+              }
               const creation = clm().tasks.get(c.taskGuid);
               if (creation && creation.taskState === 'RUNNING') fail(creation, 'CANCELLED', `container ${c.name} deleted before provisioning finished`);
               for (const cr of clm().changes.values()) if (cr.taskGuid === c.taskGuid && cr.state === 'PENDING') cr.state = 'REJECTED';

@@ -930,7 +930,7 @@ export function inmageSystem(sim: Sim): SystemDef {
             target: d.vmName,
             jobs: true,
             run: ({ stuck }) => {
-              if (d.state === 'Deleting') throw alreadyExists(`drill snapshot ${d.id} is already being deleted`);
+              if (d.state === 'Deleting') throw new SimError(409, 'ALREADY_IN_DESIRED_STATE', `drill snapshot ${d.id} is already being deleted`);
               const creating = im().jobs.get(d.jobId);
               if (creating && creating.state === 'Running') {
                 creating.state = 'Failed';

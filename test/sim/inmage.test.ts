@@ -174,6 +174,18 @@ describe('simulated InMage CX', () => {
     expect(state.inmage.drillSnapshots).toEqual([]);
   });
 
+  it('answers a second delete of a drill snapshot being deleted with 409 ALREADY_IN_DESIRED_STATE', async () => {
+    await c.scenario({ tenants: [{ id: 'northwind', vms: 1, managementVms: 0 }] });
+    const d = await c.call('POST', `${im}/servers/nw-web-1/drill-snapshots`, { recoveryPoint: { type: 'latestTag' }, nics: [{ ip: '192.0.2.10' }] });
+    await c.advance(1);
+    expect((await c.call('POST', '/_sim/faults', { system: 'inmage', op: 'deleteDrillSnapshot', stuck: true, times: 1 })).status).toBe(201);
+    const first = await c.call('DELETE', `${im}/drill-snapshots/${d.body.snapshot.id}`);
+    expect(first.status).toBe(202);
+    const again = await c.call('DELETE', `${im}/drill-snapshots/${d.body.snapshot.id}`);
+    expect(again.status).toBe(409);
+    expect(again.body.error.code).toBe('ALREADY_IN_DESIRED_STATE');
+  });
+
   it('fails back: failback protection, recovery at the primary, then resume protection', async () => {
     await c.scenario({ tenants: [{ id: 'northwind', vms: 1, managementVms: 0 }] });
     const rec = await c.call('POST', `${im}/servers/nw-web-1/recover`, { recoveryPoint: { type: 'latestTime' } });

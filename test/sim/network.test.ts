@@ -62,6 +62,18 @@ describe('simulated CLM, BNA, ASA and management fix-up', () => {
     ]);
   });
 
+  it('answers a second delete of a container being deleted with 409 ALREADY_IN_DESIRED_STATE', async () => {
+    const req = await c.call('POST', '/clm/csm/NetworkContainer', SimClient.params({ name: 'nw-dr-copper', tenant: 'northwind', tier: 'Copper' }));
+    await c.advance(1);
+    const guid = (await task(req.body[0].guid)).results[0].guid;
+    expect((await c.call('POST', '/_sim/faults', { system: 'clm', op: 'deleteContainer', stuck: true, times: 1 })).status).toBe(201);
+    const first = await c.call('DELETE', `/clm/csm/NetworkContainer/${guid}`);
+    expect(first.status).toBe(200);
+    const again = await c.call('DELETE', `/clm/csm/NetworkContainer/${guid}`);
+    expect(again.status).toBe(409);
+    expect(again.body[0]).toEqual(expect.objectContaining({ errorID: 'ALREADY_IN_DESIRED_STATE', existingGuid: guid }));
+  });
+
   it('a rejected change fails the container task and leaves nothing behind', async () => {
     const req = await c.call('POST', '/clm/csm/NetworkContainer', SimClient.params({ name: 'nw-dr-bronze', tenant: 'northwind', tier: 'Bronze', requiresApproval: true }));
     const t = req.body[0];

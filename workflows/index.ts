@@ -1,2 +1,4 @@
 // Every workflow the worker registers. Workflow code is bundled for Temporal's deterministic sandbox.
 export { estateCheck } from './estate-check';
+export { managementFixup } from './fixup';
+export { managementMetadataCapture } from './metadata-capture';

@@ -1,0 +1,338 @@
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import { planFixupServices, type FixupServicePlan, type ManagementServiceKind } from '../../domain/fixup-plan';
+import {
+  byKey, changedFields, collectionsOf, desiredAfterMove, identityMap, reverseMerge, unresolvedServers, verifyCollection, type CollectionModel,
+  type IdentityMap, type MgmtRec,
+} from '../../domain/fixup-rules';
+import type { ManagementMetadataSnapshotEntity } from '../../infra/persistence/entities';
+import { TypeOrmManagementMetadataRepository } from '../../infra/persistence/repositories/management-metadata.repository';
+import { createTypeOrmRepositories } from '../../infra/persistence/repositories';
+import type { FixupDirection, FixupOutcome, FixupServiceReport, VmIdentityChange } from '../../workflows/contracts';
+import type { ActivityDeps } from '../deps';
+import { adapterFor, collectionAdapters, type CollectionAdapter } from './adapters';
+
+/** Everything a fix-up run needs to know about the tenant, read once from the inventory (plain JSON). */
+export interface FixupContext {
+  tenantId: string;
+  /** The tenant's name: how the provider's systems know it. */
+  tenant: string;
+  state: string;
+  direction: FixupDirection;
+  identities: VmIdentityChange[];
+  sites: { primary: string; dr: string };
+  subnets: { primary: string; dr: string }[];
+  services: FixupServicePlan[];
+  /** The DR side's server of each service, where configured or listed (drEndpoint, or the DR site's server). */
+  drServers: Partial<Record<ManagementServiceKind, string>>;
+  /** The primary-side snapshot the run starts from (failover) or merges into (failback). */
+  snapshotVersion: number | null;
+  /** The DR-side state the failover fix-up left (the failback merge's baseline). */
+  drBaselineVersion: number | null;
+}
+
+export interface LoadFixupContextInput {
+  tenantId: string;
+  direction?: FixupDirection;
+  identities?: VmIdentityChange[];
+  services?: string[];
+}
+
+export interface RestoreServiceInput {
+  context: Omit<FixupContext, 'services'>;
+  kind: ManagementServiceKind;
+  /** Minted by the workflow; each write's key is `<keyBase>:<collection>:<action>:<record>`. */
+  keyBase: string;
+}
+
+export interface RestoreServiceResult {
+  report: FixupServiceReport;
+  changes: Record<string, { created: number; updated: number; removed: number }>;
+  merge?: Record<string, { added: number; deleted: number; modified: number }>;
+}
+
+/** The host of an endpoint (`https://dr-1-mon-1:3661/x` → `dr-1-mon-1`): how the services name their servers. */
+export function endpointHost(endpoint: string): string {
+  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(endpoint) ? endpoint : `tcp://${endpoint}`;
+  try {
+    return new URL(withScheme).hostname || endpoint;
+  } catch {
+    return endpoint;
+  }
+}
+
+const SERVER_KINDS: ManagementServiceKind[] = ['monitoring', 'event-policy', 'backup', 'patching', 'ldap'];
+
+export function createFixupActivities(deps: ActivityDeps) {
+  const adapters = collectionAdapters(deps.clients);
+  const repos = () => createTypeOrmRepositories(deps.dataSource.manager);
+  const snapshots = () => new TypeOrmManagementMetadataRepository(deps.dataSource.manager);
+
+  /** The DR site's servers the provider's systems list (monitoring and backup list theirs). */
+  async function listedDrServers(site: string): Promise<Partial<Record<ManagementServiceKind, string>>> {
+    const out: Partial<Record<ManagementServiceKind, string>> = {};
+    const [mon, bkp] = await Promise.all([deps.clients.monitoring.listServers(), deps.clients.backup.listServers()]);
+    const atSite = mon.find((s) => s.site === site);
+    if (atSite) out.monitoring = atSite.name;
+    const tsm = bkp.find((s) => s.site === site);
+    if (tsm) out.backup = tsm.name;
+    return out;
+  }
+
+  return {
+    /**
+     * Reads the run's context: the tenant, its sites and subnet rules, its management services in restore
+     * order, the DR servers, the snapshot versions, and (for a standalone run) the identities of its VMs from
+     * the inventory: primary → DR on failover, DR → primary on failback.
+     */
+    async loadFixupContext(input: LoadFixupContextInput): Promise<FixupContext> {
+      const r = repos();
+      const tenant = await r.tenants.findById(input.tenantId);
+      if (!tenant) throw ApplicationFailure.nonRetryable(`tenant ${input.tenantId} does not exist`, 'TenantNotFound');
+      const [primarySite, drSite, mapping, rows] = await Promise.all([
+        r.sites.findById(tenant.primarySiteId),
+        r.sites.findById(tenant.drSiteId),
+        r.ipMappings.findByTenant(tenant.id),
+        r.managementServices.list({ tenantId: tenant.id, includeShared: true }),
+      ]);
+      const direction: FixupDirection = input.direction ?? (['failing-over', 'failed-over'].includes(tenant.state) ? 'failover' : 'failback');
+      let identities = input.identities;
+      if (!identities || identities.length === 0) {
+        const vms = await r.vms.list(tenant.id, { limit: 100_000, offset: 0 });
+        identities = vms.items
+          .filter((vm) => vm.drIps && vm.drIps.length > 0)
+          .map((vm) => {
+            const primary = { hostname: vm.primaryHostname, ips: vm.primaryIps };
+            const dr = { hostname: vm.drHostname ?? vm.primaryHostname, ips: vm.drIps as string[] };
+            return { vm: vm.name, role: vm.role, from: direction === 'failover' ? primary : dr, to: direction === 'failover' ? dr : primary };
+          });
+      }
+      // A tenant's own row wins over the provider's shared one for the DR server.
+      const ordered = [...rows].sort((a, b) => Number(a.tenantId === null) - Number(b.tenantId === null));
+      const drServers: Partial<Record<ManagementServiceKind, string>> = drSite ? await listedDrServers(drSite.name) : {};
+      for (const kind of SERVER_KINDS) {
+        const row = ordered.find((x) => x.kind === kind && x.drEndpoint);
+        if (row?.drEndpoint) drServers[kind] = endpointHost(row.drEndpoint);
+      }
+      const store = snapshots();
+      const [primary, dr] = await Promise.all([store.latest(tenant.id, 'primary'), store.latest(tenant.id, 'dr')]);
+      // A DR-side snapshot newer than the last primary capture is this DR period's baseline.
+      const drBaseline = dr && (!primary || dr.version > primary.version) ? dr : null;
+      return {
+        tenantId: tenant.id,
+        tenant: tenant.name,
+        state: tenant.state,
+        direction,
+        identities,
+        sites: { primary: primarySite?.name ?? tenant.primarySiteId, dr: drSite?.name ?? tenant.drSiteId },
+        subnets: mapping.subnets.map((s) => ({ primary: s.primaryCidr, dr: s.drCidr })),
+        services: planFixupServices(rows, input.services),
+        drServers,
+        snapshotVersion: direction === 'failback' && drBaseline?.basedOnVersion ? drBaseline.basedOnVersion : (primary?.version ?? null),
+        drBaselineVersion: direction === 'failback' ? (drBaseline?.version ?? null) : null,
+      };
+    },
+
+    /**
+     * One service's failover or failback script, then its verification: reads the service, computes the
+     * target records (FIG. 10 re-addressing on failover; the reverse merge on failback), makes the service so
+     * with idempotent writes, reads it again and reports each VM restored, failed (why) or skipped.
+     */
+    async restoreManagementService(input: RestoreServiceInput): Promise<RestoreServiceResult> {
+      const started = new Date().toISOString();
+      const { context: ctx, kind } = input;
+      if (kind === 'usage-accounting') return skippedAll(ctx, kind, started, 'no usage-accounting system is reachable in this estate');
+      if (kind === 'discovery') return runDiscovery(deps, input, started);
+
+      const store = snapshots();
+      const base = ctx.snapshotVersion === null ? null : await store.findVersion(ctx.tenantId, ctx.snapshotVersion);
+      const drBaseline = ctx.drBaselineVersion === null ? null : await store.findVersion(ctx.tenantId, ctx.drBaselineVersion);
+      const models = collectionsOf(kind);
+      const map = moveMap(ctx, models, base);
+      const changes: RestoreServiceResult['changes'] = {};
+      const merge: NonNullable<RestoreServiceResult['merge']> = {};
+      const expected = new Map<string, MgmtRec[]>();
+
+      for (const model of models) {
+        const adapter = adapterFor(adapters, model);
+        const live = await adapter.list(ctx.tenant);
+        const captured = base?.records[model.id] ?? [];
+        let want: MgmtRec[];
+        if (ctx.direction === 'failover') {
+          const unresolved = unresolvedServers([...captured, ...live], model, map);
+          if (unresolved.length > 0) {
+            throw ApplicationFailure.nonRetryable(`no DR server known for ${unresolved.join(', ')}: set the drEndpoint of the tenant's ${kind} service`, 'DrServerUnknown');
+          }
+          want = desiredAfterMove(model, captured, live, map);
+        } else {
+          const merged = reverseMerge(model, captured, drBaseline ? (drBaseline.records[model.id] ?? []) : null, live, map);
+          merge[model.id] = { added: merged.added.length, deleted: merged.deleted.length, modified: merged.modified.length };
+          want = merged.records;
+        }
+        expected.set(model.id, want);
+        changes[model.id] = await reconcile(adapter, model, ctx.tenant, want, live, map, `${input.keyBase}:${model.id}`);
+      }
+      if (kind === 'event-policy') {
+        // FIG. 8 (804): the event store's sources move to the new identities too.
+        const ipOnly = Object.fromEntries(Object.entries(map.addresses).filter(([k]) => !k.includes('/')));
+        if (Object.keys(ipOnly).length > 0) await deps.clients.eventPolicy.rewriteEventSources(ctx.tenant, ipOnly, `${input.keyBase}:event-policy.events:rewrite`);
+      }
+
+      // Verification: read the service again, and judge it against the records it should now hold.
+      const problems = new Map<string, string[]>();
+      const tenantWide: string[] = [];
+      const covered = new Set<string>();
+      for (const model of models) {
+        const live = await adapterFor(adapters, model).list(ctx.tenant);
+        const v = verifyCollection(model, expected.get(model.id) ?? [], live, map);
+        for (const [vm, list] of v.vms) problems.set(vm, [...(problems.get(vm) ?? []), ...list]);
+        tenantWide.push(...v.tenantWide);
+        for (const vm of v.covered) covered.add(vm);
+      }
+      if (kind === 'event-policy') {
+        const old = new Set(Object.keys(map.addresses));
+        const stale = (await deps.clients.eventPolicy.listEvents({ tenant: ctx.tenant })).filter((e) => old.has(e.source));
+        for (const e of stale) tenantWide.push(`event ${e.id} still has the old source ${e.source}`);
+      }
+      return { report: report(ctx, kind, started, problems, tenantWide, covered), changes, ...(ctx.direction === 'failback' ? { merge } : {}) };
+    },
+  };
+}
+
+/** The identity map of the run; on failback the servers are the primary side's, as captured. */
+function moveMap(ctx: RestoreServiceInput['context'], models: CollectionModel[], base: ManagementMetadataSnapshotEntity | null): IdentityMap {
+  if (ctx.direction === 'failover') {
+    return identityMap({
+      identities: ctx.identities,
+      subnets: ctx.subnets.map((s) => ({ from: s.primary, to: s.dr })),
+      sites: { [ctx.sites.primary]: ctx.sites.dr },
+      servers: ctx.drServers,
+      applyDrOverrides: true,
+    });
+  }
+  const servers: Partial<Record<ManagementServiceKind, string>> = {};
+  for (const model of models) {
+    for (const [field, kind] of Object.entries(model.serverRefs)) {
+      const common = mostCommon((base?.records[model.id] ?? []).map((r) => r[field]));
+      if (common !== undefined) servers[kind] = common;
+    }
+  }
+  return identityMap({
+    identities: ctx.identities,
+    subnets: ctx.subnets.map((s) => ({ from: s.dr, to: s.primary })),
+    sites: { [ctx.sites.dr]: ctx.sites.primary },
+    servers,
+    applyDrOverrides: false,
+  });
+}
+
+function mostCommon(values: unknown[]): string | undefined {
+  const counts = new Map<string, number>();
+  for (const v of values) if (typeof v === 'string') counts.set(v, (counts.get(v) ?? 0) + 1);
+  let best: string | undefined;
+  for (const [v, n] of counts) if (best === undefined || n > (counts.get(best) ?? 0)) best = v;
+  return best;
+}
+
+/**
+ * Makes the service hold `want` for the in-scope records: creates what is missing, rewrites what differs
+ * (the adapter's verb: reinstall, re-register, PATCH or upsert), and removes duplicates under an old
+ * identity. A record already right is not touched, so a second run writes nothing.
+ */
+async function reconcile(
+  adapter: CollectionAdapter, model: CollectionModel, tenant: string, want: MgmtRec[], live: MgmtRec[], map: IdentityMap, keyBase: string,
+): Promise<{ created: number; updated: number; removed: number }> {
+  const vms = new Set(map.vms);
+  const liveByKey = new Map<string, MgmtRec[]>();
+  for (const r of live) {
+    if (typeof r.server === 'string' && r.server !== '' && !vms.has(r.server)) continue;
+    const k = model.key(r);
+    liveByKey.set(k, [...(liveByKey.get(k) ?? []), r]);
+  }
+  const counts = { created: 0, updated: 0, removed: 0 };
+  for (const target of want) {
+    const k = model.key(target);
+    const key = (action: string) => `${keyBase}:${action}:${k}`;
+    const have = liveByKey.get(k) ?? [];
+    const match = have.find((h) => changedFields(h, target, model).length === 0 && Object.entries(model.expectLive ?? {}).every(([f, v]) => h[f] === v));
+    if (!match && have.length === 0) {
+      await adapter.create(tenant, target, key);
+      counts.created++;
+    } else if (!match) {
+      await adapter.update(tenant, have[0], target, key);
+      counts.updated++;
+    }
+    const kept = match ?? have[0];
+    for (const extra of have.filter((h) => h !== kept && h.id !== kept?.id)) {
+      if (!adapter.remove) continue;
+      await adapter.remove(tenant, extra, (action) => `${keyBase}:${action}:${k}#${String(extra.id)}`);
+      counts.removed++;
+    }
+  }
+  return counts;
+}
+
+function report(
+  ctx: RestoreServiceInput['context'], kind: ManagementServiceKind, startedAt: string, problems: Map<string, string[]>, tenantWide: string[], covered: Set<string>,
+): FixupServiceReport {
+  const vms = ctx.identities.map(({ vm }) => {
+    const list = problems.get(vm);
+    if (list && list.length > 0) return { vm, outcome: 'failed' as FixupOutcome, reason: summarise(list) };
+    if (covered.has(vm)) return { vm, outcome: 'restored' as FixupOutcome };
+    return { vm, outcome: 'skipped' as FixupOutcome, reason: `${kind} holds nothing about ${vm}` };
+  });
+  const failed = vms.some((v) => v.outcome === 'failed') || tenantWide.length > 0;
+  const outcome: FixupOutcome = failed ? 'failed' : vms.some((v) => v.outcome === 'restored') || covered.size > 0 || vms.length === 0 ? 'restored' : 'skipped';
+  const errors = [...tenantWide, ...vms.filter((v) => v.outcome === 'failed').map((v) => `${v.vm}: ${v.reason}`)];
+  return { kind, outcome, startedAt, finishedAt: new Date().toISOString(), ...(failed ? { error: summarise(errors) } : {}), vms };
+}
+
+function summarise(list: string[]): string {
+  return list.length <= 3 ? list.join('; ') : `${list.slice(0, 3).join('; ')} (and ${list.length - 3} more)`;
+}
+
+function skippedAll(ctx: RestoreServiceInput['context'], kind: ManagementServiceKind, startedAt: string, reason: string): RestoreServiceResult {
+  return {
+    report: { kind, outcome: 'skipped', startedAt, finishedAt: new Date().toISOString(), vms: ctx.identities.map(({ vm }) => ({ vm, outcome: 'skipped' as FixupOutcome, reason })) },
+    changes: {},
+  };
+}
+
+/** TSM/BCRS: "Trigger TADDM discovery" over the moved VMs' addresses; restored when their CIs are discovered. */
+async function runDiscovery(deps: ActivityDeps, input: RestoreServiceInput, started: string): Promise<RestoreServiceResult> {
+  const { context: ctx } = input;
+  const scope = [...new Set(ctx.identities.flatMap((c) => c.to.ips))];
+  if (scope.length === 0) return skippedAll(ctx, 'discovery', started, 'no addresses to discover');
+  const run = await deps.clients.discovery.runDiscovery({ tenant: ctx.tenant, scope }, `${input.keyBase}:discovery.runs:run`);
+  let status = run.status;
+  for (let wait = 250; status !== 'COMPLETED'; wait = Math.min(wait * 2, 10_000)) {
+    Context.current().heartbeat({ run: run.id });
+    await Context.current().sleep(wait);
+    const now = await deps.clients.discovery.getRun(run.id);
+    if (!now) throw ApplicationFailure.retryable(`discovery run ${run.id} disappeared`, 'DiscoveryRunLost');
+    status = now.status;
+  }
+  const cis = byKey(((await deps.clients.cmdb.listCis({ tenant: ctx.tenant })) as unknown as MgmtRec[]).filter((ci) => typeof ci.server === 'string'), {
+    key: (r) => String(r.server),
+  } as CollectionModel);
+  const vms = ctx.identities.map(({ vm, to }) => {
+    const ci = cis.get(vm);
+    if (!ci) return { vm, outcome: 'skipped' as FixupOutcome, reason: `no CI for ${vm}` };
+    if (!to.ips.includes(String(ci.ip)) || typeof ci.lastDiscoveredAt !== 'string' || ci.lastDiscoveredAt < run.startedAt) {
+      return { vm, outcome: 'failed' as FixupOutcome, reason: `CI ${String(ci.name)} (${String(ci.ip)}) was not discovered by run ${run.id}` };
+    }
+    return { vm, outcome: 'restored' as FixupOutcome };
+  });
+  const failed = vms.filter((v) => v.outcome === 'failed');
+  return {
+    report: {
+      kind: 'discovery',
+      outcome: failed.length > 0 ? 'failed' : 'restored',
+      startedAt: started,
+      finishedAt: new Date().toISOString(),
+      ...(failed.length > 0 ? { error: summarise(failed.map((v) => `${v.vm}: ${v.reason}`)) } : {}),
+      vms,
+    },
+    changes: { 'discovery.runs': { created: 1, updated: 0, removed: 0 } },
+  };
+}

@@ -1,0 +1,111 @@
+import { DEFAULT_RESTORE_PRIORITY, fixupStages, planFixupServices } from '../../domain/fixup-plan';
+import { collectionById, desiredAfterMove, identityMap, reverseMerge, transformRecord, unresolvedServers, verifyCollection } from '../../domain/fixup-rules';
+
+const agents = collectionById('monitoring.agents')!;
+const rules = collectionById('firewall.rules')!;
+const patch = collectionById('patching.agents')!;
+
+const move = [
+  { vm: 'nw-db-1', from: { hostname: 'nw-db-1', ips: ['10.1.0.5'] }, to: { hostname: 'nw-db-1', ips: ['10.129.0.5'] } },
+  { vm: 'nw-mon-1', from: { hostname: 'nw-mon-1', ips: ['10.1.0.2'] }, to: { hostname: 'nw-mon-1', ips: ['10.129.0.2'] } },
+];
+const agent = (server: string, ip: string, over: Record<string, unknown> = {}) => ({
+  id: `a-${server}`, tenant: 'northwind', server, serverIp: ip, agentType: 'LZ', agentId: `${server}:LZ`, monitoringServer: 'nw-mon-1',
+  eventDestination: '10.1.0.3', managementGroup: 'northwind-workload', status: 'ONLINE', rules: [{ metric: 'cpu', operator: '>', threshold: 90, severity: 'CRITICAL' }], ...over,
+});
+
+describe('restore order', () => {
+  it('follows the default priority: DNS, LDAP and firewall, then backup, monitoring with event management, patching, CMDB/asset, ticketing, discovery, usage', () => {
+    const stages = fixupStages(planFixupServices([]));
+    expect(stages.map((s) => s.kinds)).toEqual([
+      ['firewall', 'dns', 'ldap'], ['backup'], ['monitoring', 'event-policy'], ['patching'], ['cmdb', 'asset'], ['ticketing'], ['discovery'], ['usage-accounting'],
+    ]);
+  });
+
+  it("takes the tenant's priorities, and never runs a service in the stage of one it depends on", () => {
+    const rows = [
+      { kind: 'monitoring', restorePriority: 5, metadata: null },
+      { kind: 'backup', restorePriority: 5, metadata: { fixup: { dependsOn: ['monitoring'], required: false } } },
+      { kind: 'dns', restorePriority: 9, metadata: null },
+    ];
+    const plans = planFixupServices(rows);
+    expect(plans.find((p) => p.kind === 'backup')).toMatchObject({ dependsOn: ['monitoring'], required: false });
+    expect(fixupStages(plans).map((s) => s.kinds)).toEqual([['monitoring'], ['backup'], ['dns']]);
+  });
+
+  it('narrows a re-run to the named services and drops dependencies outside it', () => {
+    const plans = planFixupServices([], ['discovery']);
+    expect(plans).toEqual([{ kind: 'discovery', priority: DEFAULT_RESTORE_PRIORITY.discovery, dependsOn: [], required: true }]);
+  });
+});
+
+describe('FIG. 10 re-addressing', () => {
+  const map = identityMap({ identities: move, sites: { 'northwind-dc': 'dr-1' }, servers: { monitoring: 'dr-1-mon-1', patching: 'dr-1-tem-1' }, applyDrOverrides: true });
+
+  it('moves the agent to the new IP and the DR monitoring server; the event destination follows the replica', () => {
+    const out = transformRecord(agent('nw-db-1', '10.1.0.5', { eventDestination: '10.1.0.2' }), agents, map);
+    expect(out).toMatchObject({ serverIp: '10.129.0.5', monitoringServer: 'dr-1-mon-1', eventDestination: '10.129.0.2', rules: agent('x', 'y').rules });
+  });
+
+  it('re-addresses host and CIDR endpoints of firewall rules and keeps what does not move', () => {
+    const m = identityMap({ identities: move, subnets: [{ from: '10.1.0.0/16', to: '10.129.0.0/16' }], applyDrOverrides: true });
+    expect(transformRecord({ name: 'r', source: '10.1.0.0/16', destination: '10.1.0.5' }, rules, m)).toMatchObject({ source: '10.129.0.0/16', destination: '10.129.0.5' });
+    expect(transformRecord({ name: 'r', source: '192.168.1.1', destination: '10.1.0.5/32' }, rules, m)).toMatchObject({ source: '192.168.1.1', destination: '10.129.0.5/32' });
+  });
+
+  it('turns patching off at the DR site', () => {
+    expect(transformRecord({ server: 'nw-db-1', ip: '10.1.0.5', patchServer: 'nw-ptch-1', patchingEnabled: true }, patch, map)).toMatchObject({
+      ip: '10.129.0.5', patchServer: 'dr-1-tem-1', patchingEnabled: false,
+    });
+  });
+
+  it('names a server that has no DR counterpart', () => {
+    const bare = identityMap({ identities: move, applyDrOverrides: true });
+    expect(unresolvedServers([agent('nw-db-1', '10.1.0.5', { monitoringServer: 'provider-mon-1', eventDestination: '10.1.0.2' })], agents, bare)).toEqual(['monitoring server provider-mon-1 (monitoring.agents.monitoringServer)']);
+    expect(unresolvedServers([agent('nw-db-1', '10.1.0.5', { eventDestination: '10.1.0.2' })], agents, bare)).toEqual([]);
+  });
+
+  it('prefers the live record over the snapshot and leaves VMs that did not move alone', () => {
+    const snapshot = [agent('nw-db-1', '10.1.0.5'), agent('nw-web-1', '10.1.0.9')];
+    const live = [agent('nw-db-1', '10.1.0.5', { rules: [] })];
+    const want = desiredAfterMove(agents, snapshot, live, map);
+    expect(want).toHaveLength(1);
+    expect(want[0]).toMatchObject({ server: 'nw-db-1', serverIp: '10.129.0.5', rules: [] });
+  });
+
+  it('verification names the record left with the old address and the one missing', () => {
+    const want = desiredAfterMove(agents, [agent('nw-db-1', '10.1.0.5'), agent('nw-mon-1', '10.1.0.2')], [], map);
+    const v = verifyCollection(agents, want, [agent('nw-db-1', '10.1.0.5')], map);
+    expect(v.vms.get('nw-db-1')!.join()).toMatch(/serverIp is "10.1.0.5", expected "10.129.0.5"/);
+    expect(v.vms.get('nw-db-1')!.join()).toMatch(/still has the old address 10.1.0.5/);
+    expect(v.vms.get('nw-mon-1')).toEqual(['monitoring.agents nw-mon-1|LZ is missing']);
+  });
+});
+
+describe('failback reverse merge', () => {
+  const forward = identityMap({ identities: move, servers: { monitoring: 'dr-1-mon-1' }, applyDrOverrides: true });
+  const back = identityMap({
+    identities: move.map((m) => ({ vm: m.vm, from: m.to, to: m.from })),
+    servers: { monitoring: 'nw-mon-1', 'event-policy': '10.1.0.3' },
+    applyDrOverrides: false,
+  });
+  const primary = [agent('nw-db-1', '10.1.0.5'), agent('nw-mon-1', '10.1.0.2')];
+  const drBaseline = primary.map((r) => transformRecord(r, agents, forward));
+
+  it('brings DR-period rule changes and deletions back under the original identities and servers', () => {
+    const changedRules = [{ metric: 'cpu', operator: '>', threshold: 75, severity: 'MAJOR' }];
+    const drNow = [{ ...drBaseline[0], rules: changedRules }, agent('nw-db-1', '10.129.0.5', { agentType: 'RZ', monitoringServer: 'dr-1-mon-1' })];
+    const merged = reverseMerge(agents, primary, drBaseline, drNow, back);
+    expect(merged).toMatchObject({ added: ['nw-db-1|RZ'], deleted: ['nw-mon-1|LZ'], modified: ['nw-db-1|LZ'] });
+    const byKey = Object.fromEntries(merged.records.map((r) => [agents.key(r), r]));
+    expect(byKey['nw-db-1|LZ']).toMatchObject({ serverIp: '10.1.0.5', monitoringServer: 'nw-mon-1', eventDestination: '10.1.0.3', rules: changedRules });
+    expect(byKey['nw-db-1|RZ']).toMatchObject({ serverIp: '10.1.0.5', monitoringServer: 'nw-mon-1' });
+    expect(byKey['nw-mon-1|LZ']).toBeUndefined();
+  });
+
+  it('restores the primary record unchanged when nothing changed at the DR site', () => {
+    const merged = reverseMerge(agents, primary, drBaseline, drBaseline, back);
+    expect(merged.records).toEqual(primary);
+    expect(merged).toMatchObject({ added: [], deleted: [], modified: [] });
+  });
+});

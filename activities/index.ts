@@ -1,4 +1,9 @@
 import type { ActivityDeps } from './deps';
+import { createAsaActivities } from './asa';
+import { createBnaActivities } from './bna';
+import { createClmActivities } from './clm';
+import { createContainerActivities } from './containers';
+import { createProtectionActivities } from './protection';
 import { createEstateActivities } from './estate';
 import { createInventoryActivities } from './inventory';
 import { createManagementActivities } from './management';
@@ -9,6 +14,11 @@ export function createActivities(deps: ActivityDeps) {
     ...createEstateActivities(deps),
     ...createInventoryActivities(deps),
     ...createManagementActivities(deps),
+    ...createClmActivities(deps),
+    ...createBnaActivities(deps),
+    ...createAsaActivities(deps),
+    ...createProtectionActivities(deps),
+    ...createContainerActivities(deps),
   };
 }
 

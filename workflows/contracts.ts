@@ -3,7 +3,7 @@
  * workflow id builders and plain-JSON inputs/outputs. Imported by workflow code: no Node, no frameworks.
  */
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { OperationKind, OperationStatus } from '../domain/lifecycle';
 
 export type { OperationKind, OperationStatus } from '../domain/lifecycle';
@@ -162,3 +162,89 @@ export interface FixupReport {
 
 /** The fix-up workflow's type name, started by name so failover does not import its code. */
 export const MANAGEMENT_FIXUP_WORKFLOW = 'managementFixup';
+
+// ---- onboarding, DR container pre-provisioning and protection changes ---------------------------------
+
+export const ONBOARDING_WORKFLOW = 'onboarding';
+export const PROVISIONING_WORKFLOW = 'provisioning';
+export const PROTECTION_CHANGE_WORKFLOW = 'protectionChange';
+
+export interface OnboardingOptions {
+  /** Seconds between replication-status polls while pairs resync (workflow timers, never a busy loop); default 60. */
+  statusPollSeconds?: number;
+  /** Size master targets for DR drills (at most 40 VMDKs each instead of 57); default true. */
+  drillsEnabled?: boolean;
+  /** The enterprise's IPsec peer for replication; default the first host of the tenant's primary network. */
+  vpnPeer?: string;
+}
+
+export interface OnboardingInput extends OnboardingOptions {
+  tenantId: string;
+  request: OperationRequest;
+}
+
+/** Pre-provisioning of the tenant's DR network container; a child of onboarding or run on its own. */
+export interface ProvisioningInput {
+  tenantId: string;
+  request: OperationRequest;
+  vpnPeer?: string;
+  /** The onboarding workflow to tell when an approval is awaited, so its `approve` reaches this child. */
+  parentWorkflowId?: string;
+}
+
+export interface ProtectionChangeInput extends OnboardingOptions {
+  tenantId: string;
+  request: OperationRequest;
+  /** VM names (as in the inventory) to start protecting and to stop protecting. */
+  protection: { add?: string[]; remove?: string[] };
+}
+
+export interface DrVlanRecord { name: string; role: string; vlanId: number; subnet: string | null; bnaId?: string }
+export interface DrTunnelRecord { interface: string; sequence: number; peer: string; localNetwork: string; remoteNetwork: string }
+export interface DrNetworkPathRecord { guid: string; name: string; source: string; destination: string }
+export interface DrVipRecord { guid: string; name: string; virtualIp: string; port: number; poolId: string; owner: string }
+export interface DrManagementIpRecord { vm: string; address: string; poolId: string }
+export interface DrControlServerRecord { role: 'cx' | 'ps' | 'mt'; hostname: string; controlServerId: string; clmGuid: string; osFamily?: string }
+export interface DrProtectionPlanRecord { id: string; name: string; masterTarget: string; processServer: string; servers: string[] }
+export interface DrControlPlaneRecord { controlServers: DrControlServerRecord[]; plans: DrProtectionPlanRecord[]; drillsEnabled: boolean }
+
+/** What pre-provisioning built, as recorded in the inventory (`dr_containers`). */
+export interface DrContainerRecord {
+  tenantId: string;
+  tenant: string;
+  name: string;
+  clmGuid: string;
+  tier: string;
+  drSiteId: string;
+  vlans: DrVlanRecord[];
+  asaContext: string | null;
+  tunnel: DrTunnelRecord | null;
+  networkPaths: DrNetworkPathRecord[];
+  vips: DrVipRecord[];
+  managementIps: DrManagementIpRecord[];
+  controlPlane: DrControlPlaneRecord | null;
+}
+
+export interface VmProtectionRecord {
+  vm: string;
+  replicationState: 'unprotected' | 'resyncing' | 'differential-sync' | 'error';
+  rpoLagSeconds: number | null;
+  masterTarget: string | null;
+  drIps: string[] | null;
+  drHostname: string | null;
+}
+
+export interface OnboardingResult {
+  tenantId: string;
+  container: string;
+  protectedVms: number;
+  masterTargets: number;
+  processServers: number;
+  plans: number;
+  maxRpoSeconds: number | null;
+}
+
+/** The child's news for its parent: it waits for (or no longer waits for) an approval. */
+export const provisioningStatusSignal = defineSignal<[{ awaitingApproval: boolean; what: string | null }]>('provisioningStatus');
+/** The parent forwards its `approve` to the child that waits for it. */
+export const containerApprovalSignal = defineSignal<[ApprovalAction]>('containerApproval');

@@ -2,15 +2,9 @@ import { Column, Entity, JoinColumn, OneToOne, PrimaryColumn } from 'typeorm';
 import { Bool, Enum, Int, Json, Name, Timestamp, UuidColumn } from './columns';
 import { SiteEntity } from './site.entity';
 import { TenantEntity } from './tenant.entity';
-
-export interface DrVlanRecord { name: string; role: string; vlanId: number; subnet: string | null; bnaId?: string }
-export interface DrTunnelRecord { interface: string; sequence: number; peer: string; localNetwork: string; remoteNetwork: string; status?: string }
-export interface DrNetworkPathRecord { guid: string; name: string; source: string; destination: string }
-export interface DrVipRecord { guid: string; name: string; virtualIp: string; port: number; poolId: string }
-export interface DrManagementIpRecord { vm: string; address: string; poolId: string }
-export interface DrControlServerRecord { role: 'cx' | 'ps' | 'mt'; hostname: string; controlServerId: string; clmGuid: string; osFamily?: string }
-export interface DrProtectionPlanRecord { id: string; name: string; masterTarget: string; processServer: string; servers: string[] }
-export interface DrControlPlaneRecord { controlServers: DrControlServerRecord[]; plans: DrProtectionPlanRecord[]; drillsEnabled: boolean }
+import type {
+  DrControlPlaneRecord, DrManagementIpRecord, DrNetworkPathRecord, DrTunnelRecord, DrVipRecord, DrVlanRecord,
+} from '../../../workflows/contracts';
 
 /**
  * The tenant's pre-provisioned DR network container and what was built in and around it: the CLM

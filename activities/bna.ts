@@ -1,0 +1,72 @@
+import { ApplicationFailure } from '@temporalio/common';
+import { eachItem, waitUntil, type BatchOutcome } from './clm';
+import type { ActivityDeps } from './deps';
+
+export interface IpReservationResult {
+  owner: string;
+  address: string;
+  poolId: string;
+  prefixLength: number;
+  gateway: string;
+}
+
+/** BMC BNA: the DR site's IP pools (management set-aside, tenant DR data) and DR VLANs. */
+export function createBnaActivities(deps: ActivityDeps) {
+  const bna = deps.clients.bna;
+
+  const finishJob = async (jobId: number, what: string) => {
+    const job = await waitUntil(what, async () => {
+      const j = await bna.getJob(jobId);
+      return j.state === 'running' ? undefined : j;
+    });
+    if (job.state === 'failed') throw bna.jobFailure(job);
+    return job;
+  };
+
+  return {
+    /** The pool for a purpose at a site (the management set-aside pool, or a tenant's DR data pool). */
+    async findIpPool(input: { site: string; purpose: 'management' | 'dr-data'; tenant?: string }): Promise<{ poolId: string; cidr: string; available: number } | null> {
+      const pools = await bna.listIpPools({ site: input.site, purpose: input.purpose, tenant: input.tenant });
+      const pool = pools.find((p) => (input.tenant ? p.tenant === input.tenant : p.tenant === null)) ?? pools[0];
+      return pool ? { poolId: pool.id, cidr: pool.cidr, available: pool.available } : null;
+    },
+
+    /**
+     * Reserves one address per owner (a VM, a VIP). The owner already holding an address gets it back, so a
+     * retried batch reserves nothing twice; an exhausted pool fails the batch non-retryably.
+     */
+    async reserveDrIps(input: { poolId: string; tenant: string; owners: string[]; purpose: string; keyPrefix: string }): Promise<BatchOutcome<string, IpReservationResult>> {
+      return eachItem(input.owners, 8, async (owner) => {
+        const r = await bna.reserveIp(input.poolId, { owner, tenant: input.tenant, purpose: input.purpose }, `${input.keyPrefix}:${owner}`);
+        return { owner, address: r.address, poolId: input.poolId, prefixLength: r.prefixLength, gateway: r.gateway };
+      });
+    },
+
+    /** Releases each owner's address, found by owner (so a half-done reservation batch is undone too). */
+    async releaseDrIps(input: { poolId: string; tenant: string; owners: string[]; keyPrefix: string }): Promise<{ released: number }> {
+      const out = await eachItem(input.owners, 8, async (owner) => {
+        const held = await bna.findReservation(input.poolId, owner, input.tenant);
+        if (!held) return false;
+        return bna.releaseIp(input.poolId, held.address, `${input.keyPrefix}:${owner}`);
+      });
+      // Released addresses are not found again, so a retry only works on what is left.
+      if (out.retry.length > 0) throw ApplicationFailure.retryable(`${out.retry.length} addresses not released yet: ${out.lastError}`, 'BatchIncomplete');
+      return { released: out.done.filter(Boolean).length };
+    },
+
+    /** A new DR VLAN for the tenant (a BNA job); one of that name already there counts. */
+    async addDrVlan(input: { name: string; tenant: string; site: string; idempotencyKey: string }): Promise<{ bnaId: string; vlanId: number; name: string }> {
+      const req = await bna.addVlan({ name: input.name, tenant: input.tenant, site: input.site, owner: input.tenant }, input.idempotencyKey);
+      if (req.job) await finishJob(req.job.jobId, `VLAN ${input.name}`);
+      const vlan = await bna.getVlan(req.vlan.id);
+      if (!vlan) throw ApplicationFailure.nonRetryable(`VLAN ${input.name} vanished after its job`, 'VlanMissing');
+      return { bnaId: vlan.id, vlanId: vlan.vlanId, name: vlan.name };
+    },
+
+    async removeDrVlan(input: { bnaId: string; idempotencyKey: string }): Promise<{ removed: boolean }> {
+      const job = await bna.removeVlan(input.bnaId, input.idempotencyKey);
+      if (job) await finishJob(job.jobId, 'VLAN removal');
+      return { removed: job !== null };
+    },
+  };
+}

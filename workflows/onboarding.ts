@@ -1,0 +1,334 @@
+import {
+  ApplicationFailure, CancellationScope, executeChild, getExternalWorkflowHandle, isCancellation, proxyActivities, setHandler, sleep, workflowInfo,
+} from '@temporalio/workflow';
+import type { LifelineActivities } from '../activities';
+import type { ControlServerOffering } from '../infra/clients/clm';
+import { sizeControlPlane, type MasterTargetSizing } from '../domain/inmage-sizing';
+import { assignProcessServers, osFamilyOf } from '../domain/onboarding';
+import { inventoryWrite, longPoll, quickCall } from './activity-options';
+import { untilAllDone } from './batch';
+import { Compensations } from './compensation';
+import {
+  abortUpdate, approveUpdate, containerApprovalSignal, provisioningStatusSignal, searchAttributes, workflowIds, PROVISIONING_WORKFLOW,
+  type ApprovalAction, type DrContainerRecord, type DrControlPlaneRecord, type DrControlServerRecord, type DrProtectionPlanRecord, type OnboardingInput,
+  type OnboardingResult, type OperationKind, type OperatorAction, type ProvisioningInput, type VmProtectionRecord,
+} from './contracts';
+import { errorText, OperationTracker } from './operation-tracker';
+import { containerUndoSteps } from './provisioning';
+
+const act = proxyActivities<LifelineActivities>(quickCall);
+const waits = proxyActivities<LifelineActivities>(longPoll);
+const inv = proxyActivities<LifelineActivities>(inventoryWrite);
+
+export const DEFAULT_STATUS_POLL_SECONDS = 60;
+/** The IPsec tunnel negotiates in seconds; give up on it after this long. */
+const TUNNEL_DEADLINE_SECONDS = 30 * 60;
+
+/**
+ * Onboarding a tenant (Cisco DRaaS guide, "New Customer Protection Workflow"): tenant `onboarding` → the DR
+ * container pre-provisioned (child workflow) → IPsec tunnel up and verified → the InMage control plane (CX,
+ * process servers, master targets) ordered as CLM service offerings, sized from InMage's profile of each VM
+ * → Scout agents pushed → readiness checked and one protection plan per master target → every pair in
+ * Differential Sync (status polled between workflow timers) → tenant `protected`, each VM's RPO recorded.
+ * A failure or an abort undoes everything, the container included, and leaves the tenant in `error`.
+ */
+export async function onboarding(input: OnboardingInput): Promise<OnboardingResult> {
+  const id = workflowInfo().workflowId;
+  const key = (step: string) => `${id}:${step}`;
+  const childId = workflowIds.child(id, 'provisioning');
+  const tracker = new OperationTracker('onboarding', input.tenantId, input.request);
+  const undo = new Compensations();
+  const main = new CancellationScope();
+  let childWaitingFor: string | null = null;
+  let aborted: OperatorAction | null = null;
+  let closed = false;
+
+  setHandler(provisioningStatusSignal, (s) => {
+    childWaitingFor = s.awaitingApproval ? s.what : null;
+    tracker.view.status = childWaitingFor ? 'waiting' : 'running';
+    tracker.view.waitingFor = childWaitingFor;
+  });
+  setHandler(
+    approveUpdate,
+    async (a) => {
+      const what = childWaitingFor ?? 'approval';
+      childWaitingFor = null;
+      tracker.view.status = 'running';
+      tracker.view.waitingFor = null;
+      await getExternalWorkflowHandle(childId).signal(containerApprovalSignal, a);
+      return { accepted: true, detail: `${what}: approved by ${a.by}` };
+    },
+    {
+      validator: (_a: ApprovalAction) => {
+        if (!childWaitingFor) throw new Error('nothing awaits approval');
+      },
+    },
+  );
+  setHandler(
+    abortUpdate,
+    (a) => {
+      aborted = a;
+      main.cancel();
+      return { accepted: true, detail: `aborted by ${a.by}; undoing what was built` };
+    },
+    {
+      validator: (_a: OperatorAction) => {
+        if (closed) throw new Error('the operation has already finished');
+      },
+    },
+  );
+
+  const run = async (): Promise<OnboardingResult> => {
+    await tracker.step('tenant onboarding', () => inv.setTenantState({ tenantId: input.tenantId, to: 'onboarding', from: ['registered', 'error', 'onboarding'] }));
+    undo.add('tenant state', () => inv.setTenantState({ tenantId: input.tenantId, to: 'error' }));
+    await tracker.publish();
+
+    const childInput: ProvisioningInput = { tenantId: input.tenantId, request: input.request, vpnPeer: input.vpnPeer, parentWorkflowId: id };
+    const container = await tracker.step(
+      'pre-provision DR container',
+      () =>
+        executeChild<(i: ProvisioningInput) => Promise<DrContainerRecord>>(PROVISIONING_WORKFLOW, {
+          workflowId: childId,
+          args: [childInput],
+          typedSearchAttributes: childAttributes(input.tenantId, 'provisioning'),
+        }),
+      (c) => ({ container: c.name, tier: c.tier, managementIps: c.managementIps.length }),
+    );
+    for (const step of containerUndoSteps(container, key('undo:container'))) undo.add(step.name, step.undo);
+    return protect(container);
+  };
+
+  const protect = async (container: DrContainerRecord): Promise<OnboardingResult> => {
+    const t = container.tenant;
+    const context = container.asaContext as string;
+    const peer = container.tunnel?.peer as string;
+    await tracker.step('verify IPsec tunnel', async () => {
+      const pollMs = Math.min(pollSeconds(input), 10) * 1000;
+      for (let waited = 0; ; waited += pollMs) {
+        const s = await act.getReplicationTunnelStatus({ context, peer });
+        tracker.setProgress({ tunnel: s.status });
+        if (s.status === 'UP') return s;
+        if (waited >= TUNNEL_DEADLINE_SECONDS * 1000) {
+          throw ApplicationFailure.nonRetryable(`IPsec tunnel to ${peer} is ${s.status}${s.reason ? `: ${s.reason}` : ''}`, 'TunnelDown');
+        }
+        await sleep(pollMs);
+      }
+    });
+
+    const facts = await inv.loadOnboardingFacts({ tenantId: input.tenantId });
+    const vms = facts.vms.map((v) => v.name);
+    const drillsEnabled = input.drillsEnabled ?? true;
+    const plane = await buildControlPlane({ t, vms, drillsEnabled, prefix: t, key, tracker, undo });
+
+    const mgmtIp = new Map(container.managementIps.map((m) => [m.vm, m.address]));
+    const hostnames = new Map(facts.vms.map((v) => [v.name, v.primaryHostname]));
+    const protection = (state: VmProtectionRecord['replicationState'], rpo: Map<string, number | null>): VmProtectionRecord[] =>
+      plane.plans.flatMap((p) =>
+        p.servers.map((vm) => ({
+          vm,
+          replicationState: state,
+          rpoLagSeconds: rpo.get(vm) ?? null,
+          masterTarget: p.masterTarget,
+          drIps: mgmtIp.has(vm) ? [mgmtIp.get(vm) as string] : null,
+          drHostname: hostnames.get(vm) ?? null,
+        })),
+      );
+    await inv.recordDrContainer({ record: { ...container, controlPlane: plane }, operationId: id });
+    await inv.recordVmProtection({ tenantId: input.tenantId, vms: protection('resyncing', new Map()) });
+
+    const rpo = await waitForDifferentialSync(t, vms, pollSeconds(input), tracker);
+    await tracker.step('record protection per VM', () => inv.recordVmProtection({ tenantId: input.tenantId, vms: protection('differential-sync', rpo) }));
+    await tracker.step('tenant protected', () => inv.setTenantState({ tenantId: input.tenantId, to: 'protected', from: ['onboarding'] }));
+    const rpos = [...rpo.values()].filter((x): x is number => x !== null);
+    return {
+      tenantId: input.tenantId,
+      container: container.name,
+      protectedVms: vms.length,
+      masterTargets: plane.controlServers.filter((c) => c.role === 'mt').length,
+      processServers: plane.controlServers.filter((c) => c.role === 'ps').length,
+      plans: plane.plans.length,
+      maxRpoSeconds: rpos.length ? Math.max(...rpos) : null,
+    };
+  };
+
+  try {
+    const result = await main.run(run);
+    closed = true;
+    await tracker.complete(result);
+    return result;
+  } catch (err) {
+    closed = true;
+    await CancellationScope.nonCancellable(async () => {
+      tracker.setPhase('undoing');
+      const failed = await undo.run(tracker);
+      if (failed.length > 0) tracker.setProgress({ undoFailed: failed });
+      const why = aborted ? new Error(`aborted by ${(aborted as OperatorAction).by}`) : err;
+      await tracker.fail(why, aborted !== null || isCancellation(err));
+    });
+    if (aborted || isCancellation(err)) throw err;
+    throw ApplicationFailure.nonRetryable(errorText(err), 'OnboardingFailed');
+  }
+}
+
+function pollSeconds(input: { statusPollSeconds?: number }): number {
+  const s = input.statusPollSeconds ?? DEFAULT_STATUS_POLL_SECONDS;
+  return Math.min(3600, Math.max(0.05, s));
+}
+
+/** The parent's search attributes (tenant, site, ...) with the child's own kind, so the UI lists it too. */
+export function childAttributes(tenantId: string, kind: OperationKind) {
+  return workflowInfo().typedSearchAttributes.updateCopy([
+    { key: searchAttributes.tenantId, value: tenantId },
+    { key: searchAttributes.operationKind, value: kind },
+  ]);
+}
+
+/**
+ * The InMage control plane for `vms`: sized from InMage's own profile, ordered as CLM service offerings
+ * (CX unless `existingCx`, process servers, master targets), agents pushed, readiness checked and one
+ * protection plan per master target. Each piece is undone if a later one fails.
+ */
+export async function buildControlPlane(o: {
+  t: string;
+  vms: string[];
+  drillsEnabled: boolean;
+  prefix: string;
+  key: (step: string) => string;
+  tracker: OperationTracker;
+  undo: Compensations;
+  existingCx?: boolean;
+  existingProcessServers?: { id: string; name: string; freeGbPerDay: number }[];
+}): Promise<DrControlPlaneRecord> {
+  const { t, vms, key, tracker, undo } = o;
+  const sizing = await tracker.step(
+    'size the InMage control plane',
+    async () => {
+      const { profiles, unknown } = await act.profileProtectionSources({ tenant: t, vms });
+      if (unknown.length > 0) throw ApplicationFailure.nonRetryable(`InMage does not know ${unknown.join(', ')}`, 'UnknownSourceServers');
+      const sized = sizeControlPlane(
+        o.prefix,
+        profiles.map((p) => ({ name: p.name, osFamily: osFamilyOf(p.os), vmdks: p.vmdks, changeRateGbPerDay: p.changeRateGbPerDay })),
+        { drillsEnabled: o.drillsEnabled },
+      );
+      if (!sized.ok) throw ApplicationFailure.nonRetryable(`cannot protect: ${sized.problems.join('; ')}`, 'SizingFailed');
+      const rate = new Map(profiles.map((p) => [p.name, p.changeRateGbPerDay]));
+      const loads = sized.sizing.masterTargets.map((mt) => ({ plan: mt.protectionPlan, changeRateGbPerDay: mt.vms.reduce((s, vm) => s + (rate.get(vm) ?? 0), 0) }));
+      const ps = assignProcessServers(loads, `${o.prefix}-ps`, (o.existingProcessServers ?? []).map((p) => ({ name: p.name, freeGbPerDay: p.freeGbPerDay })));
+      return { masterTargets: sized.sizing.masterTargets, ps, vmdks: sized.sizing.totalVmdks, changeRate: sized.sizing.totalChangeRateGbPerDay };
+    },
+    (s) => ({
+      masterTargets: s.masterTargets.map((m) => `${m.name}: ${m.vms.length} VMs, ${m.vmdks} VMDKs`),
+      processServers: s.ps.servers.map((p) => `${p.name}: ${Math.round(p.changeRateGbPerDay)} GB/day`),
+      vmdks: s.vmdks,
+      changeRateGbPerDay: s.changeRate,
+    }),
+  );
+
+  const orders: { role: 'cx' | 'ps' | 'mt'; offering: ControlServerOffering; hostname: string; mt?: MasterTargetSizing }[] = [
+    ...(o.existingCx ? [] : [{ role: 'cx' as const, offering: 'cx' as const, hostname: `${o.prefix}-cx-1` }]),
+    ...sizing.ps.newServers.map((hostname) => ({ role: 'ps' as const, offering: 'ps' as const, hostname })),
+    ...sizing.masterTargets.map((mt) => ({
+      role: 'mt' as const,
+      offering: (mt.osFamily === 'windows' ? 'mt-windows' : 'mt-linux') as ControlServerOffering,
+      hostname: mt.name,
+      mt,
+    })),
+  ];
+  const servers = await tracker.step(
+    'order the InMage control plane from CLM',
+    async () => {
+      const settled = await Promise.allSettled(
+        orders.map((x) =>
+          waits.provisionControlServer({ tenant: t, offering: x.offering, hostname: x.hostname, drillsEnabled: o.drillsEnabled, idempotencyKey: key(`soi:${x.hostname}`) }),
+        ),
+      );
+      const done: DrControlServerRecord[] = [];
+      settled.forEach((s, i) => {
+        if (s.status !== 'fulfilled') return;
+        const x = orders[i];
+        done.push({ role: x.role, hostname: s.value.hostname, controlServerId: s.value.controlServerId, clmGuid: s.value.clmGuid, ...(x.mt ? { osFamily: x.mt.osFamily } : {}) });
+        undo.add(`control server ${x.hostname}`, () => waits.decommissionControlServer({ clmGuid: s.value.clmGuid, idempotencyKey: key(`undo:soi:${x.hostname}`) }));
+      });
+      const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+      if (failed) throw failed.reason;
+      return done;
+    },
+    (d) => ({ servers: d.map((s) => `${s.role} ${s.hostname}`) }),
+  );
+
+  await tracker.step(
+    'push Scout agents',
+    () => untilAllDone('pushing agents', o.vms, (items) => waits.pushScoutAgents({ tenant: t, vms: items, keyPrefix: key('agent') })),
+    (r) => ({ pushed: r.filter((x) => !x.alreadyInstalled).length, alreadyInstalled: r.filter((x) => x.alreadyInstalled).length }),
+  );
+
+  const psId = new Map([...servers.filter((s) => s.role === 'ps').map((s) => [s.hostname, s.controlServerId] as const), ...(o.existingProcessServers ?? []).map((p) => [p.name, p.id] as const)]);
+  const mtId = new Map(servers.filter((s) => s.role === 'mt').map((s) => [s.hostname, s.controlServerId]));
+  const planned = sizing.masterTargets.map((mt) => {
+    const ps = sizing.ps.planToServer[mt.protectionPlan];
+    return { name: mt.protectionPlan, masterTarget: mt.name, processServer: ps, mtId: mtId.get(mt.name) as string, psId: psId.get(ps) as string, servers: mt.vms };
+  });
+
+  await tracker.step('readiness checks', async () => {
+    const reports = await Promise.all(
+      planned.map((p) => act.checkProtectionReadiness({ tenant: t, servers: p.servers, masterTargetId: p.mtId, processServerId: p.psId })),
+    );
+    const failures = reports.flatMap((r) => r.failures);
+    if (failures.length > 0) {
+      tracker.setProgress({ readinessFailures: failures });
+      const lines = failures.map((f) => `${f.server}: ${f.check} failed${f.correctiveAction ? ` (corrective action: ${f.correctiveAction})` : ''}`);
+      throw ApplicationFailure.nonRetryable(`readiness checks failed: ${lines.join('; ')}`, 'ReadinessFailed', failures);
+    }
+  });
+
+  const plans = await tracker.step(
+    'create protection plans',
+    async () => {
+      const settled = await Promise.allSettled(
+        planned.map((p) =>
+          act.createProtectionPlan({
+            tenant: t,
+            name: p.name,
+            masterTargetId: p.mtId,
+            processServerId: p.psId,
+            servers: p.servers,
+            drillsEnabled: o.drillsEnabled,
+            idempotencyKey: key(`plan:${p.name}`),
+          }),
+        ),
+      );
+      const done: DrProtectionPlanRecord[] = [];
+      settled.forEach((s, i) => {
+        if (s.status !== 'fulfilled') return;
+        const p = planned[i];
+        done.push({ id: s.value.id, name: p.name, masterTarget: p.masterTarget, processServer: p.processServer, servers: p.servers });
+        undo.add(`protection plan ${p.name}`, () => act.deleteProtectionPlan({ tenant: t, planId: s.value.id, name: p.name, idempotencyKey: key(`undo:plan:${p.name}`) }));
+      });
+      const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+      if (failed) throw failed.reason;
+      return done;
+    },
+    (d) => ({ plans: d.map((p) => `${p.name} on ${p.masterTarget}: ${p.servers.length} VMs`) }),
+  );
+
+  return { controlServers: servers, plans, drillsEnabled: o.drillsEnabled };
+}
+
+/**
+ * Polls replication status between workflow timers (never a busy loop) until every VM's pairs are in
+ * Differential Sync; progress is visible through the `progress` query meanwhile. Answers each VM's RPO.
+ */
+export async function waitForDifferentialSync(t: string, vms: string[], seconds: number, tracker: OperationTracker): Promise<Map<string, number | null>> {
+  return tracker.waitFor('every pair in Differential Sync', async () => {
+    for (let poll = 1; ; poll++) {
+      const s = await act.getReplicationStatus({ tenant: t, vms, detail: false });
+      tracker.setProgress({
+        replication: { vms: s.total, inDifferentialSync: s.differentialSync, pairStates: s.pairStates, minResyncPercent: s.minResyncPercent, polls: poll },
+      });
+      if (s.differentialSync === s.total) break;
+      await sleep(seconds * 1000);
+    }
+    const detail = await act.getReplicationStatus({ tenant: t, vms, detail: true });
+    return new Map((detail.vms ?? []).map((v) => [v.vm, v.rpoSeconds]));
+  });
+}

@@ -10,7 +10,7 @@
 export const TENANT_STATES = ['registered', 'onboarding', 'protected', 'failing-over', 'failed-over', 'failing-back', 'drilling', 'error'] as const;
 export type TenantState = (typeof TENANT_STATES)[number];
 
-export const OPERATION_KINDS = ['onboarding', 'provisioning', 'protection-change', 'failover', 'fixup', 'failback', 'resume', 'drill', 'declaration'] as const;
+export const OPERATION_KINDS = ['onboarding', 'provisioning', 'protection-change', 'failover', 'site-failover', 'fixup', 'failback', 'resume', 'drill', 'declaration'] as const;
 export type OperationKind = (typeof OPERATION_KINDS)[number];
 
 export const OPERATION_STATUSES = ['running', 'waiting', 'completed', 'failed', 'cancelled'] as const;

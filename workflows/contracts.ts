@@ -5,6 +5,7 @@
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { OperationKind, OperationStatus } from '../domain/lifecycle';
+import type { RecoveryPointRequest } from '../domain/recovery-point';
 
 export type { OperationKind, OperationStatus } from '../domain/lifecycle';
 
@@ -248,3 +249,82 @@ export interface OnboardingResult {
 export const provisioningStatusSignal = defineSignal<[{ awaitingApproval: boolean; what: string | null }]>('provisioningStatus');
 /** The parent forwards its `approve` to the child that waits for it. */
 export const containerApprovalSignal = defineSignal<[ApprovalAction]>('containerApproval');
+
+// ---- failover ------------------------------------------------------------------------------------------
+
+/** Operator commands a failover forwards to the stage (wave) that is running. */
+export interface StageCommand {
+  action: 'pause' | 'resume' | 'abort' | 'skip' | 'retry';
+  vm?: string;
+  by: string;
+}
+
+export const stageCommandSignal = defineSignal<[StageCommand]>('stageCommand');
+
+export type FailoverMode = 'disaster' | 'planned';
+
+/** Latest application-consistent tag common to all volumes, latest common time, tag before a time, a time. */
+export type FailoverRecoveryPoint = RecoveryPointRequest;
+
+/** Step durations in seconds for the forecast (ETA); defaults are the products' typical real-world times. */
+export interface FailoverStepDurations {
+  recover: number;
+  reIp: number;
+  powerOn: number;
+  boot: number;
+  publish: number;
+}
+
+export interface FailoverInput {
+  tenantId: string;
+  planId?: string;
+  recoveryPoint?: FailoverRecoveryPoint;
+  mode?: FailoverMode;
+  request: OperationRequest;
+  /** The VMs of this tenant that may recover at once on the DR site (a site failover shares the site). */
+  perSiteCap?: number;
+  stepDurations?: FailoverStepDurations;
+}
+
+export type FailoverVmStatus = 'pending' | 'running' | 'recovered' | 'failed' | 'blocked' | 'skipped';
+
+export interface FailoverResult {
+  tenantId: string;
+  status: 'failed-over' | 'partially-failed-over' | 'aborted';
+  recovered: number;
+  failed: { vm: string; reason: string }[];
+  blocked: { vm: string; reason: string }[];
+  skipped: string[];
+  notStarted: string[];
+  makespanSeconds: number;
+  rtoMet: boolean;
+  fixup: FixupReport | null;
+}
+
+/** A whole primary site fails: every protected tenant on it fails over, higher tiers first. */
+export interface SiteFailoverInput {
+  /** The failed primary site (inventory id). */
+  siteId: string;
+  request: OperationRequest;
+  recoveryPoint?: FailoverRecoveryPoint;
+  /** VMs recovering at once on the DR site, shared by all tenants (the site's oversubscription guard). */
+  perSiteCap?: number;
+  /** Seconds between capacity re-checks for tenants that do not fit yet. */
+  recheckSeconds?: number;
+  stepDurations?: FailoverStepDurations;
+}
+
+export interface SiteTenantStatus {
+  tenantId: string;
+  name: string;
+  tier: string;
+  vms: number;
+  status: 'waiting-for-capacity' | 'failing-over' | 'failed-over' | 'partially-failed-over' | 'failed' | 'aborted' | 'not-started';
+  operationId?: string;
+  reason?: string;
+}
+
+export interface SiteFailoverResult {
+  siteId: string;
+  tenants: SiteTenantStatus[];
+}

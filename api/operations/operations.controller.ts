@@ -1,11 +1,11 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Principal } from '../auth/principal';
-import { Allow, CurrentPrincipal, STAFF } from '../auth/roles';
+import { Allow, CurrentPrincipal, PROVIDER, STAFF } from '../auth/roles';
 import type { HttpResponse as Response } from '../common/http';
 import {
   CreateOperationDto, ListOperationsQueryDto, OperationCreatedDto, OperationIdParamDto, OperationResponseDto, OperationVmParamDto,
-  OperatorActionDto, OperatorAnswerDto,
+  OperatorActionDto, OperatorAnswerDto, SiteFailoverDto, SiteIdParamDto,
 } from './operations.dto';
 import { OperationsService } from './operations.service';
 
@@ -20,6 +20,15 @@ export class OperationsController {
   @ApiAcceptedResponse({ type: OperationCreatedDto, description: 'Started, or the existing operation for this requestId' })
   async start(@CurrentPrincipal() p: Principal, @Body() dto: CreateOperationDto, @Res({ passthrough: true }) res: Response) {
     const { operationId, created } = await this.service.start(p, dto);
+    res.status(created ? 202 : 200);
+    return { operationId };
+  }
+
+  @Post('/site-failover/:siteId')
+  @Allow(...PROVIDER)
+  @ApiAcceptedResponse({ type: OperationCreatedDto, description: 'Fails over every protected tenant of a failed primary site, higher tiers first' })
+  async siteFailover(@CurrentPrincipal() p: Principal, @Param() { siteId }: SiteIdParamDto, @Body() dto: SiteFailoverDto, @Res({ passthrough: true }) res: Response) {
+    const { operationId, created } = await this.service.startSiteFailover(p, siteId, dto);
     res.status(created ? 202 : 200);
     return { operationId };
   }

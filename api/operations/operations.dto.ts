@@ -3,7 +3,7 @@ import { IsISO8601, ValidateIf } from 'class-validator';
 import { OPERATION_KINDS, OPERATION_STATUSES, type OperationKind, type OperationStatus } from '../../domain/lifecycle';
 import type { OperationEntity } from '../../infra/persistence/entities';
 import type { OperationView } from '../../workflows/contracts';
-import { Bool, Nested, OneOf, PageQueryDto, Text, Uuid } from '../common/validation';
+import { Bool, Int, Nested, OneOf, PageQueryDto, Text, Uuid } from '../common/validation';
 
 /** The kinds an API caller may start; the others are started by workflows (children) or declarations. */
 export const STARTABLE_KINDS = ['onboarding', 'failover', 'failback', 'resume', 'drill'] as const;
@@ -35,6 +35,12 @@ export class CreateOperationDto {
   @Bool({ optional: true, description: 'Resume: confirms that changes made at the DR site are discarded' }) confirmDataLoss?: boolean;
 }
 
+export class SiteFailoverDto {
+  @Text({ optional: true, max: 200, description: 'Idempotency: the same requestId returns the same operation' }) requestId?: string;
+  @Nested(() => RecoveryPointDto, { optional: true }) recoveryPoint?: RecoveryPointDto;
+  @Int({ optional: true, min: 1, max: 100_000, description: 'VMs recovering at once on the DR site, shared by all tenants' }) perSiteCap?: number;
+}
+
 export class ListOperationsQueryDto extends PageQueryDto {
   @Uuid({ optional: true }) tenantId?: string;
   @OneOf(OPERATION_KINDS, 'OperationKind', { optional: true }) kind?: OperationKind;
@@ -47,6 +53,10 @@ export class OperationIdParamDto {
 
 export class OperationVmParamDto extends OperationIdParamDto {
   @Text({ max: 200, description: 'VM name or id' }) vmId: string;
+}
+
+export class SiteIdParamDto {
+  @Uuid({ description: 'The failed primary site' }) siteId: string;
 }
 
 export class OperatorActionDto {

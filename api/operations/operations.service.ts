@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { OperationEntity } from '../../infra/persistence/entities';
-import { OperationRepository, TenantRepository, UnitOfWork } from '../../infra/persistence/repositories';
+import { OperationRepository, SiteRepository, TenantRepository, UnitOfWork } from '../../infra/persistence/repositories';
 import { OperationRequest, OperationView, progressQuery, searchAttributes, workflowIds } from '../../workflows/contracts';
 import { assertTenantVisible, auditEvent, isTenantScoped, type Principal } from '../auth/principal';
 import { ConflictError, ForbiddenError, NotFoundError, UnprocessableError } from '../common/errors';
@@ -11,7 +11,7 @@ import { requireTenant } from '../tenants/tenant-access';
 import { OPERATION_KIND_RULES, OPERATOR_ACTIONS, VM_ACTIONS } from './operation-kinds';
 import {
   mapLiveOperation, mapOperation, type CreateOperationDto, type ListOperationsQueryDto, type OperationResponseDto, type OperatorActionDto,
-  type OperatorAnswerDto,
+  type OperatorAnswerDto, type SiteFailoverDto,
 } from './operations.dto';
 
 /** The input every operation workflow receives: ids only; the workflow reads the inventory itself. */
@@ -26,6 +26,7 @@ export class OperationsService {
   constructor(
     private readonly operations: OperationRepository,
     private readonly tenants: TenantRepository,
+    private readonly sites: SiteRepository,
     private readonly uow: UnitOfWork,
     private readonly temporal: TemporalClientService,
   ) {}
@@ -85,6 +86,40 @@ export class OperationsService {
     return { operationId, created };
   }
 
+  /** A whole primary site failed: one operation fails over every protected tenant on it, by tier. */
+  async startSiteFailover(p: Principal, siteId: string, dto: SiteFailoverDto): Promise<{ operationId: string; created: boolean }> {
+    if (isTenantScoped(p) || p.role === 'trigger') throw new ForbiddenError(`${p.role} may not fail over a site`);
+    const site = await this.sites.findById(siteId);
+    if (!site) throw new NotFoundError('site', siteId);
+    if (site.kind !== 'primary') throw new UnprocessableError([`site ${site.name} is a ${site.kind} site; only a primary site fails over`]);
+    const requestId = dto.requestId ?? randomUUID();
+    const operationId = `site-failover:${site.id}:${requestId}`;
+    if (await this.operations.findById(operationId)) return { operationId, created: false };
+    const client = await this.temporal.client();
+    let created = true;
+    try {
+      await client.workflow.start('siteFailover', {
+        workflowId: operationId,
+        taskQueue: this.temporal.taskQueue,
+        args: [{ siteId: site.id, request: { requestedBy: p.name, requestId }, recoveryPoint: dto.recoveryPoint, perSiteCap: dto.perSiteCap }],
+        typedSearchAttributes: [{ key: searchAttributes.operationKind, value: 'site-failover' }, { key: searchAttributes.siteId, value: site.id }],
+      });
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      created = false;
+    }
+    await this.uow.run(async (tx) => {
+      if (await tx.operations.findById(operationId)) return;
+      const now = new Date();
+      await tx.operations.upsert(Object.assign(new OperationEntity(), {
+        id: operationId, kind: 'site-failover', tenantId: null, requestId, requestedBy: p.name, status: 'running', startedAt: now, closedAt: null,
+        progress: { phase: 'starting', waitingFor: null, site: site.name }, steps: [], error: null, result: null, updatedAt: now,
+      }));
+      await tx.audit.append(auditEvent(p, 'operation.start', { type: 'operation', id: operationId }, { kind: 'site-failover', siteId: site.id, requestId }));
+    });
+    return { operationId, created };
+  }
+
   async list(p: Principal, q: ListOperationsQueryDto) {
     if (isTenantScoped(p) && q.tenantId && q.tenantId !== p.tenantId) return { items: [], total: 0, limit: q.limit ?? 100, offset: q.offset ?? 0 };
     const tenantId = isTenantScoped(p) ? (p.tenantId ?? '') : q.tenantId;
@@ -98,6 +133,18 @@ export class OperationsService {
     if (row.status !== 'running' && row.status !== 'waiting') return mapOperation(row);
     try {
       const view = await this.queryProgress(id);
+      // A failover's running wave is a child workflow: its per-VM detail and a critical-VM pause show here.
+      const active = view.progress.activeStage;
+      if (typeof active === 'string') {
+        const wave = await this.queryProgress(active).catch(() => null);
+        if (wave) {
+          view.progress = { ...view.progress, activeWave: wave.progress };
+          if (wave.status === 'waiting' && view.status === 'running') {
+            view.status = 'waiting';
+            view.waitingFor = wave.waitingFor;
+          }
+        }
+      }
       return mapLiveOperation(row, view);
     } catch (err) {
       this.logger.warn(`operation ${id}: live progress unavailable (${err instanceof Error ? err.message : String(err)}); answering from the projection`);

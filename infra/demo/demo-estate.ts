@@ -10,6 +10,10 @@ export interface DemoOptions {
   tenants: number;
   vmsPerTenant: number;
   managementVmsPerTenant: number;
+  /** Seed the tenants already protected by InMage (pairs in Differential Sync), as after an onboarding. */
+  alreadyProtected?: boolean;
+  /** The plan's limit per wave. */
+  waveConcurrency?: number;
 }
 
 export interface DemoTenant {
@@ -64,10 +68,10 @@ async function call<T>(method: string, url: string, body: unknown, token?: strin
 }
 
 /** Waves by VM function; every app depends on a database, every web server on an app server. */
-export function demoPlan(vms: SimVm[]) {
+export function demoPlan(vms: SimVm[], waveConcurrency = 10) {
   const workload = vms.filter((v) => v.role === 'workload');
   const waveOf = (vm: SimVm) => WAVES.find((w) => w.kinds.includes(vm.kind))?.name ?? 'application';
-  const groups = WAVES.map((w) => ({ name: w.name, vms: workload.filter((vm) => waveOf(vm) === w.name).map((vm) => vm.name), maxConcurrency: 10 })).filter(
+  const groups = WAVES.map((w) => ({ name: w.name, vms: workload.filter((vm) => waveOf(vm) === w.name).map((vm) => vm.name), maxConcurrency: waveConcurrency })).filter(
     (g) => g.vms.length > 0,
   );
   const byWave = (wave: string) => workload.filter((vm) => waveOf(vm) === wave).map((vm) => vm.name);
@@ -85,7 +89,7 @@ export async function seedDemoEstate(opts: DemoOptions): Promise<DemoTenant[]> {
     tenants: opts.tenants,
     vmsPerTenant: opts.vmsPerTenant,
     managementVmsPerTenant: opts.managementVmsPerTenant,
-    protected: false,
+    protected: opts.alreadyProtected ?? false,
     seed: 7,
   });
 
@@ -119,7 +123,7 @@ export async function seedDemoEstate(opts: DemoOptions): Promise<DemoTenant[]> {
         critical: vm.kind === 'db',
       })),
     }, opts.adminToken);
-    const plan = await call<{ id: string }>('POST', api(`/v1/tenants/${tenant.id}/recovery-plans`), demoPlan(t.vms), opts.adminToken);
+    const plan = await call<{ id: string }>('POST', api(`/v1/tenants/${tenant.id}/recovery-plans`), demoPlan(t.vms, opts.waveConcurrency), opts.adminToken);
     seeded.push({ id: tenant.id, name: t.id, vms: t.vms.length, planId: plan.id });
   }
   return seeded;

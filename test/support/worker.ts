@@ -14,14 +14,14 @@ export interface TestWorker {
 let runtimeInstalled = false;
 
 /** A real worker on the suite's Temporal server, on a task queue of its own so suites don't meet. */
-export async function startTestWorker(deps: ActivityDeps, name: string): Promise<TestWorker> {
+export async function startTestWorker(deps: ActivityDeps, name: string, opts: { taskQueue?: string } = {}): Promise<TestWorker> {
   if (!runtimeInstalled) {
     // Worker lifecycle chatter drowns test output; warnings and errors still show.
     Runtime.install({ logger: new DefaultLogger('WARN') });
     runtimeInstalled = true;
   }
   const address = process.env.TEMPORAL_ADDRESS as string;
-  const taskQueue = `${name}-${Math.random().toString(36).slice(2, 8)}`;
+  const taskQueue = opts.taskQueue ?? `${name}-${Math.random().toString(36).slice(2, 8)}`;
   const { worker, connection } = await createLifelineWorker({
     address,
     taskQueue,

@@ -1,0 +1,272 @@
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import * as net from 'node:net';
+import { chooseRecoveryPoint, type RecoveryPointRequest, type VolumeRetention } from '../domain/recovery-point';
+import type { RecoveryPoint as InmagePoint, TagReport } from '../infra/clients/inmage';
+import type { ActivityDeps } from './deps';
+import { pollUntil } from './polling';
+
+/** A NIC as the VM gets it at the DR site. */
+export interface DrNic {
+  ip: string;
+  prefixLength: number;
+  gateway: string;
+}
+
+export interface VmProbe {
+  kind: 'http' | 'tcp';
+  url?: string;
+  port?: number;
+}
+
+export interface RecoveryTarget {
+  vm: string;
+  /** `tag` / `time` as chosen in pre-flight. */
+  point: { kind: 'tag'; tag: string; at: string } | { kind: 'time'; at: string };
+}
+
+/** Bounded parallelism for per-VM look-ups inside one activity. */
+async function eachLimited<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        out[i] = await fn(items[i]);
+      }
+    }),
+  );
+  return out;
+}
+
+function volumesOf(report: TagReport): VolumeRetention[] {
+  return report.volumes
+    .filter((v) => v.retentionWindowStart && v.latestTime)
+    .map((v) => ({
+      volume: v.volume,
+      retentionStart: v.retentionWindowStart as string,
+      retentionEnd: v.latestTime as string,
+      tags: v.tags
+        .filter((t) => t.type === 'application' || t.type === 'filesystem')
+        .map((t) => ({ name: t.name, type: t.type as 'application' | 'filesystem', at: t.time })),
+    }));
+}
+
+function toInmagePoint(point: RecoveryTarget['point']): InmagePoint {
+  return point.kind === 'tag' ? { type: 'tag', tag: point.tag } : { type: 'specificTime', time: point.at };
+}
+
+/** DNS zone and record name from a fully qualified host name (`nw-db-1.northwind.example.com`). */
+export function dnsNameOf(fqdn: string): { zone: string; name: string } | null {
+  const dot = fqdn.indexOf('.');
+  return dot > 0 ? { name: fqdn.slice(0, dot), zone: fqdn.slice(dot + 1) } : null;
+}
+
+export function createRecoveryActivities(deps: ActivityDeps) {
+  const { inmage, compute, bna, dns, firewall, ticketing } = deps.clients;
+
+  return {
+    /**
+     * Pre-flight for a failover: the readiness check, a recovery point every volume of each VM holds, and
+     * whether the DR site has room for the whole plan. Reports every VM without a point, before anything starts.
+     */
+    async preflightFailover(input: {
+      tenant: string;
+      drSite: string;
+      vms: { name: string; vcpu: number; memoryMb: number }[];
+      recoveryPoint: RecoveryPointRequest;
+    }): Promise<{
+      targets: RecoveryTarget[];
+      problems: { vm: string; reason: string }[];
+      readiness: { passed: boolean; failures: { vm: string; reason: string }[] };
+      capacity: { neededVcpu: number; neededMemoryGb: number; freeVcpu: number | null; freeMemoryGb: number | null; fits: boolean; siteDown: boolean };
+    }> {
+      const names = input.vms.map((v) => v.name);
+      const readiness = await inmage.runReadinessChecks(input.tenant, { purpose: 'recover', servers: names });
+      const failures = readiness.checks
+        .filter((c) => c.result === 'Failed')
+        .map((c) => ({ vm: c.server, reason: `${c.check} failed${c.correctiveAction ? `: ${c.correctiveAction}` : ''}` }));
+
+      const chosen = await eachLimited(input.vms, 16, async (vm) => {
+        const report = await inmage.listConsistencyTags(input.tenant, vm.name);
+        return { vm: vm.name, choice: chooseRecoveryPoint(volumesOf(report), input.recoveryPoint) };
+      });
+      const targets: RecoveryTarget[] = [];
+      const problems: { vm: string; reason: string }[] = [];
+      for (const { vm, choice } of chosen) {
+        if (choice.ok) targets.push({ vm, point: choice.point.kind === 'tag' ? { kind: 'tag', tag: choice.point.tag, at: choice.point.at } : choice.point });
+        else problems.push({ vm, reason: choice.reason });
+      }
+
+      const site = await compute.getCapacity(input.drSite);
+      const neededVcpu = input.vms.reduce((s, v) => s + v.vcpu, 0);
+      const neededMemoryGb = Math.ceil(input.vms.reduce((s, v) => s + v.memoryMb, 0) / 1024);
+      const freeVcpu = site.free?.vcpu ?? null;
+      const freeMemoryGb = site.free?.memoryGb ?? null;
+      const fits = !site.down && (freeVcpu === null || freeVcpu >= neededVcpu) && (freeMemoryGb === null || freeMemoryGb >= neededMemoryGb);
+      return {
+        targets,
+        problems,
+        readiness: { passed: failures.length === 0, failures },
+        capacity: { neededVcpu, neededMemoryGb, freeVcpu, freeMemoryGb, fits, siteDown: site.down },
+      };
+    },
+
+    /**
+     * The DR identity of each VM: a per-VM override or an address the inventory already holds, else a
+     * reservation in the tenant's DR data pool in BNA (held per VM, so a repeat returns the same address).
+     */
+    async reserveDrIdentities(input: {
+      tenant: string;
+      vms: { name: string; drIps: string[] | null; primaryIps: string[]; hostname: string }[];
+      idempotencyPrefix: string;
+    }): Promise<Record<string, { hostname: string; nics: DrNic[] }>> {
+      const pools = await bna.listIpPools({ tenant: input.tenant, purpose: 'dr-data' });
+      const pool = pools[0];
+      const out: Record<string, { hostname: string; nics: DrNic[] }> = {};
+      await eachLimited(input.vms, 16, async (vm) => {
+        if (vm.drIps?.length) {
+          out[vm.name] = { hostname: vm.hostname, nics: vm.drIps.map((ip) => ({ ip, prefixLength: pool?.prefixLength ?? 24, gateway: pool?.gateway ?? '' })) };
+          return;
+        }
+        if (!pool) throw ApplicationFailure.nonRetryable(`no DR data IP pool in BNA for tenant ${input.tenant}, and ${vm.name} has no DR address`, 'NoDrIdentity');
+        const r = await bna.reserveIp(pool.id, { owner: vm.name, tenant: input.tenant, purpose: 'dr-data' }, `${input.idempotencyPrefix}:${vm.name}`);
+        out[vm.name] = { hostname: vm.hostname, nics: [{ ip: r.address, prefixLength: r.prefixLength, gateway: r.gateway }] };
+      });
+      return out;
+    },
+
+    /** Recovers one VM at the DR site to its chosen point (powered off: re-IP comes first). */
+    async recoverVm(input: { tenant: string; target: RecoveryTarget; idempotencyKey: string }): Promise<{ vmId: string; recoveredTo: string }> {
+      const submitted = await inmage.recoverVm(input.tenant, input.target.vm, { recoveryPoint: toInmagePoint(input.target.point), powerOn: false }, input.idempotencyKey);
+      if (submitted.alreadyRecovered) return { vmId: submitted.alreadyRecovered.vmId, recoveredTo: input.target.point.at };
+      const jobId = submitted.job?.id;
+      if (!jobId) throw ApplicationFailure.retryable(`inmage.recover gave no job for ${input.target.vm}`);
+      const job = await pollUntil(
+        async () => {
+          const j = await inmage.getJob(jobId);
+          if (j.state === 'running') return undefined;
+          if (j.state === 'failed') throw inmage.jobFailure(j);
+          return j;
+        },
+        { what: `recovery of ${input.target.vm}` },
+      );
+      const vmId = String(job.result?.vmId ?? '');
+      if (!vmId) throw ApplicationFailure.nonRetryable(`inmage recovery of ${input.target.vm} completed without a VM id`);
+      return { vmId, recoveredTo: submitted.recoveryPoint?.time ?? input.target.point.at };
+    },
+
+    /** Re-IP, power on, then health: guest heartbeat GREEN, then each of the VM's own probes. */
+    async startVm(input: {
+      vm: string;
+      vmId: string;
+      hostname: string;
+      nics: DrNic[];
+      probes: VmProbe[];
+      idempotencyPrefix: string;
+    }): Promise<{ heartbeatAt: string; probes: number }> {
+      await compute.reconfigureNetwork(input.vmId, { nics: input.nics, hostname: input.hostname.split('.')[0] }, `${input.idempotencyPrefix}:reIp`);
+      await compute.powerOn(input.vmId, `${input.idempotencyPrefix}:powerOn`);
+      await pollUntil(
+        async () => {
+          const beat = await compute.getHeartbeat(input.vmId);
+          if (beat === 'GREEN') return true;
+          if (beat === 'RED') throw ApplicationFailure.retryable(`${input.vm}: guest heartbeat is RED`);
+          return undefined;
+        },
+        { what: `guest heartbeat of ${input.vm}` },
+      );
+      for (const probe of input.probes) await runProbe(input.vm, probe);
+      return { heartbeatAt: new Date().toISOString(), probes: input.probes.length };
+    },
+
+    /** DNS A record to the DR address, and the firewall rules that named the primary address re-addressed. */
+    async publishVm(input: { tenant: string; vm: string; fqdn: string; primaryIps: string[]; drIps: string[]; idempotencyPrefix: string }): Promise<{ dns: boolean; firewallRulesUpdated: number }> {
+      const name = dnsNameOf(input.fqdn);
+      if (name) {
+        await dns.upsertDnsRecord(name.zone, name.name, 'A', { values: input.drIps, ttl: 60, tenant: input.tenant }, `${input.idempotencyPrefix}:dns`);
+      }
+      const map: Record<string, string> = {};
+      input.primaryIps.forEach((ip, i) => {
+        if (input.drIps[i]) map[ip] = input.drIps[i];
+      });
+      const { updated } = await firewall.readdressRules(input.tenant, map, `${input.idempotencyPrefix}:firewall`);
+      return { dns: name !== null, firewallRulesUpdated: updated };
+    },
+
+    /** Planned failover: a final consistency tag on every VM, then the primary VMs shut down gracefully. */
+    async quiescePrimary(input: { tenant: string; primarySite: string; vms: string[]; tag: string; idempotencyPrefix: string }): Promise<{ tagged: number; poweredOff: number }> {
+      let poweredOff = 0;
+      await eachLimited(input.vms, 16, async (vm) => {
+        await inmage.issueConsistencyTag(input.tenant, vm, input.tag, `${input.idempotencyPrefix}:tag:${vm}`);
+        const found = await compute.findVm(input.tenant, vm, input.primarySite);
+        if (found && found.powerState === 'POWERED_ON') {
+          await compute.powerOff(found.vm, `${input.idempotencyPrefix}:powerOff:${vm}`);
+          poweredOff += 1;
+        }
+      });
+      return { tagged: input.vms.length, poweredOff };
+    },
+
+    /** After the waves: each recovered VM powered on, its guest answering, and DNS pointing at its DR address. */
+    async validateRecoveredVms(input: { tenant: string; drSite: string; vms: { name: string; vmId: string; fqdn: string; drIps: string[] }[] }): Promise<{ checked: number; problems: { vm: string; problem: string }[] }> {
+      const problems: { vm: string; problem: string }[] = [];
+      await eachLimited(input.vms, 16, async (vm) => {
+        const power = await compute.getPowerState(vm.vmId);
+        if (power !== 'POWERED_ON') return void problems.push({ vm: vm.name, problem: `power state ${power}` });
+        const beat = await compute.getHeartbeat(vm.vmId);
+        if (beat !== 'GREEN') problems.push({ vm: vm.name, problem: `guest heartbeat ${beat}` });
+        const name = dnsNameOf(vm.fqdn);
+        if (name) {
+          const record = await dns.getDnsRecord(name.zone, name.name, 'A');
+          const values = record?.values ?? [];
+          if (!vm.drIps.every((ip) => values.includes(ip))) problems.push({ vm: vm.name, problem: `DNS ${vm.fqdn} answers ${values.join(', ') || 'nothing'}` });
+        }
+      });
+      Context.current().heartbeat();
+      return { checked: input.vms.length, problems };
+    },
+
+    /** Free DR capacity of a site, as its compute reports it (null = not limited). */
+    async drSiteCapacity(input: { site: string }): Promise<{ freeVcpu: number | null; freeMemoryGb: number | null; down: boolean }> {
+      const c = await compute.getCapacity(input.site);
+      return { freeVcpu: c.free?.vcpu ?? null, freeMemoryGb: c.free?.memoryGb ?? null, down: c.down };
+    },
+
+    /** Tells the tenant and the provider's desk, through the ticketing system. */
+    async notifyTenant(input: { tenant: string; summary: string; severity?: number; idempotencyKey: string }): Promise<{ ticket: string }> {
+      const created = await ticketing.createTicket({ tenant: input.tenant, summary: input.summary, severity: input.severity ?? 3 }, input.idempotencyKey);
+      return { ticket: String(created.record.id) };
+    },
+  };
+}
+
+async function runProbe(vm: string, probe: VmProbe): Promise<void> {
+  if (probe.kind === 'http' && probe.url) {
+    let status: number;
+    try {
+      const res = await fetch(probe.url, { signal: AbortSignal.timeout(5_000) });
+      status = res.status;
+      await res.body?.cancel();
+    } catch (err) {
+      throw ApplicationFailure.retryable(`${vm}: probe ${probe.url} did not answer (${err instanceof Error ? err.message : String(err)})`);
+    }
+    if (status >= 400) throw ApplicationFailure.retryable(`${vm}: probe ${probe.url} answered ${status}`);
+    return;
+  }
+  if (probe.kind === 'tcp' && probe.port) {
+    const host = probe.url ?? vm;
+    await new Promise<void>((resolve, reject) => {
+      const socket = net.connect({ host, port: probe.port as number, timeout: 5_000 }, () => {
+        socket.end();
+        resolve();
+      });
+      socket.once('error', (err) => reject(ApplicationFailure.retryable(`${vm}: tcp probe ${host}:${probe.port} failed (${err.message})`)));
+      socket.once('timeout', () => {
+        socket.destroy();
+        reject(ApplicationFailure.retryable(`${vm}: tcp probe ${host}:${probe.port} timed out`));
+      });
+    });
+  }
+}

@@ -1,0 +1,118 @@
+import type { AddressInfo } from 'node:net';
+import { getDataSourceToken } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import { seedDemoEstate, type DemoTenant } from '../../infra/demo/demo-estate';
+import { TenantEntity } from '../../infra/persistence/entities';
+import { startEstate, type Estate, type OpEntry } from '../clients/estate-fixture';
+import { ADMIN_TOKEN, startTestApp, type TestApp } from '../support/api';
+import { recordHistory } from '../support/histories';
+import { startTestWorker, type TestWorker } from '../support/worker';
+
+/**
+ * Failover end to end: through the API, on the real Temporal server, against the simulated estate.
+ * The simulator's ops log is the witness: what ran, in what order, and how many at once.
+ */
+describe('failover through the API', () => {
+  let estate: Estate;
+  let t: TestApp;
+  let tw: TestWorker;
+  let tenant: DemoTenant;
+  let apiUrl: string;
+  const taskQueue = `failover-${Math.random().toString(36).slice(2, 8)}`;
+
+  beforeAll(async () => {
+    estate = await startEstate({ timeScale: 0.0005 });
+    t = await startTestApp('sqlite', { temporalTaskQueue: taskQueue });
+    await t.app.listen(0, '127.0.0.1');
+    apiUrl = `http://127.0.0.1:${(t.app.getHttpServer().address() as AddressInfo).port}`;
+    const dataSource = t.app.get<DataSource>(getDataSourceToken());
+    tw = await startTestWorker({ dataSource, clients: estate.clients, estateEndpoints: [] }, 'failover', { taskQueue });
+    [tenant] = await seedDemoEstate({
+      apiUrl, adminToken: ADMIN_TOKEN, simUrl: estate.sim.url, tenants: 1, vmsPerTenant: 12, managementVmsPerTenant: 3, alreadyProtected: true, waveConcurrency: 2,
+    });
+    // As after an onboarding: the tenant is protected (the onboarding workflow is tested on its own).
+    await dataSource.manager.update(TenantEntity, { id: tenant.id }, { state: 'protected' });
+  });
+
+  afterAll(async () => {
+    await tw?.stop();
+    await t?.close();
+    await estate?.close();
+  });
+
+  async function waitForEnd(operationId: string): Promise<Record<string, unknown>> {
+    for (let i = 0; i < 600; i++) {
+      const res = await t.http.get(`/v1/operations/${encodeURIComponent(operationId)}`).set(t.auth());
+      if (['completed', 'failed', 'cancelled'].includes(res.body.status)) return res.body;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    throw new Error(`operation ${operationId} did not end`);
+  }
+
+  it('recovers management VMs first, then the waves in order, dependencies first, within the caps', async () => {
+    const started = await t.http.post('/v1/operations').set(t.auth()).send({ kind: 'failover', tenantId: tenant.id, requestId: 'drill-of-record' }).expect(202);
+    const again = await t.http.post('/v1/operations').set(t.auth()).send({ kind: 'failover', tenantId: tenant.id, requestId: 'drill-of-record' }).expect(200);
+    expect(again.body.operationId).toBe(started.body.operationId);
+
+    const op = await waitForEnd(started.body.operationId);
+    expect(op.error ?? null).toBeNull();
+    expect(op.status).toBe('completed');
+    const result = op.result as { recovered: number; status: string };
+    expect(result).toMatchObject({ status: 'failed-over', recovered: 15 });
+    const tenantNow = await t.http.get(`/v1/tenants/${tenant.id}`).set(t.auth()).expect(200);
+    expect(tenantNow.body.state).toBe('failed-over');
+
+    // The witness: each VM's work spans its recover call to its last publish call.
+    const ops = await estate.control.ops({ tenant: tenant.name });
+    const plan = await t.http.get(`/v1/recovery-plans/${tenant.planId}/preview`).set(t.auth()).expect(200);
+    const schedule = plan.body.schedule as { stages: { group: string; vms: string[]; maxConcurrency: number | null }[]; vms: { vm: string; dependsOn: string[] }[] };
+    const span = spans(ops);
+    for (const vm of schedule.vms) expect(span.get(vm.vm)).toBeDefined();
+
+    // Management first, then each wave only after the previous one is done.
+    for (let k = 1; k < schedule.stages.length; k++) {
+      const previousEnd = Math.max(...schedule.stages[k - 1].vms.map((v) => span.get(v)!.end));
+      const thisStart = Math.min(...schedule.stages[k].vms.map((v) => span.get(v)!.start));
+      expect(thisStart).toBeGreaterThanOrEqual(previousEnd);
+    }
+    // No VM before the VMs it depends on.
+    for (const vm of schedule.vms) for (const dep of vm.dependsOn) expect(span.get(vm.vm)!.start).toBeGreaterThanOrEqual(span.get(dep)!.end);
+    // Never more VMs of a wave at once than its cap.
+    for (const stage of schedule.stages.slice(1)) expect(maxOverlap(stage.vms.map((v) => span.get(v)!))).toBeLessThanOrEqual(stage.maxConcurrency ?? Infinity);
+    // Nothing done twice: one successful call per idempotency key.
+    const okPerKey = new Map<string, number>();
+    for (const e of ops) if (e.outcome === 'ok' && e.idempotencyKey) okPerKey.set(e.idempotencyKey, (okPerKey.get(e.idempotencyKey) ?? 0) + 1);
+    expect([...okPerKey].filter(([, n]) => n > 1)).toEqual([]);
+    // Notified at both ends, and the DR occupancy clock started.
+    expect(ops.filter((e) => e.system === 'ticketing' && e.op === 'createTicket').length).toBe(2);
+    const audit = await t.http.get(`/v1/audit-events?tenantId=${tenant.id}`).set(t.auth()).expect(200);
+    expect(audit.body.items.map((e: { action: string }) => e.action)).toContain('billing.dr-occupancy-started');
+
+    const handle = tw.client.workflow.getHandle(started.body.operationId);
+    await recordHistory(handle, 'failover-15-vms');
+  });
+});
+
+/** Per VM: from its InMage recover call to its last DNS/firewall call, on the simulator clock. */
+function spans(ops: OpEntry[]): Map<string, { start: number; end: number }> {
+  const out = new Map<string, { start: number; end: number }>();
+  const at = (e: OpEntry & { startedAt?: string; finishedAt?: string }, which: 'startedAt' | 'finishedAt') => Date.parse(e[which] as string);
+  for (const e of ops as (OpEntry & { startedAt?: string; finishedAt?: string })[]) {
+    if (e.outcome !== 'ok' || !e.target) continue;
+    if (e.system === 'inmage' && e.op === 'recover') out.set(e.target, { start: at(e, 'startedAt'), end: out.get(e.target)?.end ?? -Infinity });
+  }
+  for (const e of ops as (OpEntry & { startedAt?: string; finishedAt?: string })[]) {
+    if (e.outcome !== 'ok') continue;
+    const vm = e.system === 'dns' && e.op === 'upsertRecord' ? e.target?.split('.')[0] : undefined;
+    if (vm && out.has(vm)) out.get(vm)!.end = Math.max(out.get(vm)!.end, at(e, 'finishedAt'));
+  }
+  return out;
+}
+
+function maxOverlap(intervals: { start: number; end: number }[]): number {
+  const events = intervals.flatMap((i) => [[i.start, 1], [i.end, -1]] as [number, number][]).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  let now = 0;
+  let max = 0;
+  for (const [, d] of events) max = Math.max(max, (now += d));
+  return max;
+}

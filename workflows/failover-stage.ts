@@ -1,0 +1,179 @@
+import {
+  ActivityFailure, ApplicationFailure, condition, continueAsNew, proxyActivities, setHandler, workflowInfo,
+} from '@temporalio/workflow';
+import type { LifelineActivities } from '../activities';
+import type { DrNic, RecoveryTarget, VmProbe } from '../activities/recovery';
+import type { ScheduledVm, ScheduleStage } from '../domain/recovery-plan';
+import { StageDispatcher, TERMINAL, type DispatcherState, type VmRunStatus } from '../domain/stage-dispatcher';
+import { OperationView, progressQuery, stageCommandSignal, type StageCommand } from './contracts';
+import { errorText } from './operation-tracker';
+
+/** VM steps are long (an InMage recovery takes minutes): they heartbeat while they poll. */
+const vmSteps = proxyActivities<LifelineActivities>({
+  startToCloseTimeout: '2 hours',
+  heartbeatTimeout: '1 minute',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 5 },
+});
+
+export interface StageVmFacts {
+  fqdn: string;
+  primaryIps: string[];
+  probes: VmProbe[];
+  hostname: string;
+  nics: DrNic[];
+  point: RecoveryTarget['point'];
+}
+
+export interface VmOutcome {
+  status: VmRunStatus;
+  step?: 'recover' | 'start' | 'publish';
+  vmId?: string;
+  reason?: string;
+  startedAt?: string;
+  finishedAt?: string;
+  attempts: number;
+}
+
+export interface FailoverStageInput {
+  operationId: string;
+  tenant: string;
+  stage: ScheduleStage;
+  vms: ScheduledVm[];
+  facts: Record<string, StageVmFacts>;
+  caps: { slots: number | null; perMasterTarget: number | null };
+  /** Outcomes of VMs in earlier stages that this stage's VMs depend on. */
+  outside: Record<string, VmRunStatus>;
+  /** VMs an operator skipped before the stage started. */
+  preSkipped: string[];
+  /** Carried across continue-as-new. */
+  carried?: { state: DispatcherState; outcomes: Record<string, VmOutcome>; paused: string | null };
+}
+
+export interface FailoverStageResult {
+  stage: number;
+  group: string;
+  outcomes: Record<string, VmOutcome>;
+  aborted: boolean;
+}
+
+/** Past this many events the stage drains its in-flight VMs and continues as new (limit: 10,000). */
+const HISTORY_SOFT_LIMIT = 6_000;
+
+/**
+ * One wave of a failover: recovers its VMs under the caps, each VM through recover → re-IP + power on +
+ * health → DNS + firewall, dependencies first. A failed VM holds its dependents only; a failed critical VM
+ * pauses the wave for an operator (skip or retry it, then resume). Long waves continue as new.
+ */
+export async function failoverStage(input: FailoverStageInput): Promise<FailoverStageResult> {
+  const dispatcher = new StageDispatcher(input.vms, input.caps, input.outside, input.carried?.state);
+  const outcomes: Record<string, VmOutcome> = input.carried?.outcomes ?? {};
+  for (const vm of input.vms) outcomes[vm.vm] ??= { status: dispatcher.status(vm.vm) ?? 'pending', attempts: 0 };
+  const critical = new Set(input.vms.filter((v) => v.critical).map((v) => v.vm));
+  let paused: string | null = input.carried?.paused ?? null;
+  let aborted: string | null = null;
+  let changed = false;
+  const started = workflowInfo().startTime.toISOString();
+
+  const sync = (vm: string) => {
+    outcomes[vm].status = dispatcher.status(vm) ?? outcomes[vm].status;
+    const reason = dispatcher.state.reason[vm];
+    if (reason) outcomes[vm].reason = reason;
+    else delete outcomes[vm].reason;
+  };
+  const syncAll = () => input.vms.forEach((v) => sync(v.vm));
+  for (const vm of input.preSkipped) if (dispatcher.status(vm) && !TERMINAL.has(dispatcher.status(vm)!)) dispatcher.skip(vm, 'operator (before the wave)');
+  syncAll();
+
+  setHandler(progressQuery, (): OperationView => ({
+    id: workflowInfo().workflowId,
+    kind: 'failover',
+    tenantId: null,
+    status: paused ? 'waiting' : 'running',
+    phase: `wave ${input.stage.group}`,
+    waitingFor: paused,
+    startedAt: started,
+    closedAt: null,
+    steps: [],
+    progress: { stage: input.stage.index, group: input.stage.group, counts: dispatcher.counts(), vms: outcomes },
+    error: null,
+    result: null,
+  }));
+
+  setHandler(stageCommandSignal, (cmd: StageCommand) => {
+    const status = cmd.vm ? dispatcher.status(cmd.vm) : undefined;
+    switch (cmd.action) {
+      case 'pause':
+        paused ??= `paused by ${cmd.by}`;
+        break;
+      case 'resume':
+        paused = null;
+        break;
+      case 'abort':
+        aborted = `aborted by ${cmd.by}`;
+        break;
+      case 'skip':
+        // A running VM cannot be stopped half-way; its own outcome decides.
+        if (cmd.vm && status && status !== 'running' && status !== 'recovered') {
+          dispatcher.skip(cmd.vm, cmd.by);
+          syncAll();
+        }
+        break;
+      case 'retry':
+        if (cmd.vm && (status === 'failed' || status === 'blocked')) {
+          dispatcher.retry(cmd.vm);
+          syncAll();
+        }
+        break;
+    }
+    changed = true;
+  });
+
+  async function recoverOne(vm: ScheduledVm): Promise<void> {
+    const facts = input.facts[vm.vm];
+    const o = outcomes[vm.vm];
+    o.attempts += 1;
+    o.startedAt = new Date().toISOString();
+    delete o.finishedAt;
+    // An operator retry is a new attempt with new keys: the failed attempt's answers stay as they were.
+    const key = `${input.operationId}:${vm.vm}:a${o.attempts}`;
+    try {
+      o.step = 'recover';
+      const { vmId } = await vmSteps.recoverVm({ tenant: input.tenant, target: { vm: vm.vm, point: facts.point }, idempotencyKey: `${key}:recover` });
+      o.vmId = vmId;
+      o.step = 'start';
+      await vmSteps.startVm({ vm: vm.vm, vmId, hostname: facts.hostname, nics: facts.nics, probes: facts.probes, idempotencyPrefix: key });
+      o.step = 'publish';
+      await vmSteps.publishVm({
+        tenant: input.tenant, vm: vm.vm, fqdn: facts.fqdn, primaryIps: facts.primaryIps, drIps: facts.nics.map((n) => n.ip), idempotencyPrefix: key,
+      });
+      dispatcher.recovered(vm.vm);
+    } catch (err) {
+      if (!(err instanceof ActivityFailure || err instanceof ApplicationFailure)) throw err;
+      dispatcher.failed(vm.vm, `${o.step}: ${errorText(err)}`);
+      if (critical.has(vm.vm)) paused ??= `critical VM ${vm.vm} failed at ${o.step}: ${errorText(err)}; skip or retry it, then resume`;
+    }
+    o.finishedAt = new Date().toISOString();
+    syncAll();
+    changed = true;
+  }
+
+  for (;;) {
+    const draining = workflowInfo().historyLength > HISTORY_SOFT_LIMIT || workflowInfo().continueAsNewSuggested;
+    if (!paused && !aborted && !draining) {
+      for (const vm of dispatcher.next()) {
+        sync(vm.vm);
+        void recoverOne(vm);
+      }
+    }
+    if (dispatcher.inFlight === 0) {
+      if (dispatcher.done || aborted) break;
+      if (draining) {
+        await continueAsNew<typeof failoverStage>({ ...input, preSkipped: [], carried: { state: dispatcher.state, outcomes, paused } });
+      }
+    }
+    changed = false;
+    await condition(() => changed);
+  }
+
+  return { stage: input.stage.index, group: input.stage.group, outcomes, aborted: aborted !== null };
+}

@@ -1,0 +1,291 @@
+import {
+  ApplicationFailure, CancellationScope, condition, executeChild, getExternalWorkflowHandle, isCancellation, proxyActivities, setHandler, workflowInfo,
+} from '@temporalio/workflow';
+import type { LifelineActivities } from '../activities';
+import type { DrNic, RecoveryTarget } from '../activities/recovery';
+import { compilePlan, forecastSchedule } from '../domain/plan-compiler';
+import type { ExecutionSchedule, ScheduledVm } from '../domain/recovery-plan';
+import type { VmRunStatus } from '../domain/stage-dispatcher';
+import { inventoryWrite, quickCall } from './activity-options';
+import {
+  abortUpdate, approveUpdate, FailoverInput, FailoverResult, FailoverStepDurations, FixupInput, FixupReport, MANAGEMENT_FIXUP_WORKFLOW,
+  pauseUpdate, resumeUpdate, retryVmUpdate, searchAttributes, skipVmUpdate, stageCommandSignal, workflowIds, type StageCommand,
+} from './contracts';
+import { failoverStage, type StageVmFacts, type VmOutcome } from './failover-stage';
+import { OperationTracker } from './operation-tracker';
+
+const inventory = proxyActivities<LifelineActivities>(inventoryWrite);
+const systems = proxyActivities<LifelineActivities>({ ...quickCall, startToCloseTimeout: '10 minutes', heartbeatTimeout: '1 minute' });
+
+/** Typical real-world step times (seconds) for the ETA, when the caller gives none. */
+export const DEFAULT_STEP_DURATIONS: FailoverStepDurations = { recover: 300, reIp: 30, powerOn: 45, boot: 120, publish: 5 };
+
+/** The six weeks a tenant may run at the DR site before the daily fee (TSM/BCRS slides). */
+const INCLUDED_DR_DAYS = 42;
+
+/**
+ * Failover of one tenant (PRODUCT workflow 3): notify, pre-flight (readiness, a recovery point for every
+ * VM, DR capacity for the whole plan), then management VMs and the workload waves in plan order, each wave a
+ * child workflow under the plan's caps; then management fix-up, validation, notify, `failed-over`, and the
+ * DR occupancy clock starts. Operators pause, resume, abort, skip or retry a VM, and approve gated waves.
+ */
+export async function failover(input: FailoverInput): Promise<FailoverResult> {
+  const tracker = new OperationTracker('failover', input.tenantId, input.request);
+  const id = workflowInfo().workflowId;
+  const mode = input.mode ?? 'disaster';
+  const approvedGates = new Set<string>();
+  const preSkipped = new Set<string>();
+  const outcomes: Record<string, VmOutcome> = {};
+  let schedule: ExecutionSchedule | undefined;
+  let waitingGate: string | null = null;
+  let activeStage: string | null = null;
+  let paused: string | null = null;
+  let aborted: string | null = null;
+
+  const forward = async (cmd: StageCommand) => {
+    if (activeStage) await getExternalWorkflowHandle(activeStage).signal(stageCommandSignal, cmd);
+  };
+  const knownVm = (vm: string) => {
+    if (!schedule?.vms.some((v) => v.vm === vm)) throw new Error(`${vm} is not in this failover's plan`);
+  };
+
+  setHandler(approveUpdate, (a) => {
+    const gate = a.gate ?? waitingGate;
+    approvedGates.add(gate as string);
+    tracker.setProgress({ approvals: [...approvedGates] });
+    return { accepted: true, detail: `wave ${gate} approved by ${a.by}` };
+  }, {
+    validator: (a) => {
+      if (!waitingGate && !a.gate) throw new Error('the failover is not waiting for an approval');
+      if (a.gate && !schedule?.stages.some((s) => s.group === a.gate && s.approvalRequired)) throw new Error(`no wave ${a.gate} awaits approval`);
+    },
+  });
+  setHandler(pauseUpdate, async (a) => {
+    paused = `paused by ${a.by}`;
+    await forward({ action: 'pause', by: a.by });
+    return { accepted: true, detail: 'no new VM starts until resumed; VMs already recovering finish' };
+  }, { validator: (_a) => { if (paused) throw new Error('the failover is already paused'); } });
+  setHandler(resumeUpdate, async (a) => {
+    paused = null;
+    await forward({ action: 'resume', by: a.by });
+    return { accepted: true, detail: `resumed by ${a.by}` };
+  });
+  setHandler(abortUpdate, async (a) => {
+    aborted = `aborted by ${a.by}`;
+    await forward({ action: 'abort', by: a.by });
+    return { accepted: true, detail: 'no new VM starts; VMs already recovering finish; the failover ends as aborted' };
+  }, { validator: (_a) => { if (aborted) throw new Error('the failover is already aborting'); } });
+  setHandler(skipVmUpdate, async (a) => {
+    preSkipped.add(a.vm);
+    await forward({ action: 'skip', vm: a.vm, by: a.by });
+    return { accepted: true, detail: `${a.vm} will not be recovered; its dependents go ahead without it` };
+  }, {
+    validator: (a) => {
+      knownVm(a.vm);
+      const s = outcomes[a.vm]?.status;
+      if (s === 'recovered' || s === 'running') throw new Error(`${a.vm} is ${s}`);
+    },
+  });
+  setHandler(retryVmUpdate, async (a) => {
+    await forward({ action: 'retry', vm: a.vm, by: a.by });
+    return { accepted: true, detail: `${a.vm} will be tried again with a new attempt` };
+  }, {
+    validator: (a) => {
+      knownVm(a.vm);
+      const stage = schedule!.vms.find((v) => v.vm === a.vm)!.stage;
+      if (activeStage !== workflowIds.child(id, `wave-${stage}`)) throw new Error(`${a.vm} can be retried only while its wave runs`);
+    },
+  });
+
+  await tracker.publish();
+  let anythingStarted = false;
+  try {
+    const facts = await tracker.step('load tenant and plan', () => inventory.loadFailoverFacts({ tenantId: input.tenantId, planId: input.planId }));
+    const tenant = facts.tenant;
+    await inventory.setTenantState({ tenantId: tenant.id, to: 'failing-over', from: ['protected'] });
+    const rtoDeadline = new Date(Date.parse(tracker.view.startedAt) + tenant.rtoMinutes * 60_000).toISOString();
+    tracker.setProgress({ mode, plan: facts.plan.name, rto: { targetMinutes: tenant.rtoMinutes, startedAt: tracker.view.startedAt, deadline: rtoDeadline } });
+
+    const compiled = compilePlan(facts.plan.spec, facts.vms, { ...facts.plan.caps, ...(input.perSiteCap ? { perSite: input.perSiteCap } : {}) });
+    if (!compiled.ok) throw ApplicationFailure.nonRetryable(`recovery plan ${facts.plan.name} no longer compiles: ${compiled.problems.map((p) => p.message).join('; ')}`);
+    schedule = compiled.schedule;
+    const durations = input.stepDurations ?? DEFAULT_STEP_DURATIONS;
+    const forecast = forecastSchedule({ schedule, durations: { recover: durations.recover, start: durations.reIp + durations.powerOn + durations.boot, publish: durations.publish } });
+    tracker.setProgress({
+      forecast: { lowerBoundSeconds: forecast.lowerBound, estimatedMakespanSeconds: forecast.estimatedMakespan, stepDurations: durations },
+      eta: new Date(Date.parse(tracker.view.startedAt) + forecast.estimatedMakespan * 1000).toISOString(),
+      stages: schedule.stages.map((s) => ({ index: s.index, group: s.group, vms: s.vms.length, status: 'pending', approvalRequired: s.approvalRequired })),
+    });
+    for (const vm of schedule.vms) outcomes[vm.vm] = { status: 'pending', attempts: 0 };
+
+    await tracker.step('notify: DR beginning', () =>
+      systems.notifyTenant({ tenant: tenant.name, summary: `DR beginning for ${tenant.name} (${mode} failover, plan ${facts.plan.name})`, severity: 1, idempotencyKey: `${id}:notify:begin` }),
+    );
+
+    const planVms = new Map(facts.vms.map((v) => [v.name, v]));
+    const scheduled = schedule.vms.map((v) => planVms.get(v.vm)!);
+    if (mode === 'planned') {
+      await tracker.step('planned: final sync and primary shut down', () =>
+        systems.quiescePrimary({ tenant: tenant.name, primarySite: tenant.primarySite, vms: scheduled.map((v) => v.name), tag: `planned-failover-${workflowInfo().runId.slice(0, 8)}`, idempotencyPrefix: `${id}:quiesce` }),
+      );
+    }
+    const recoveryPoint = mode === 'planned' ? { kind: 'latest-common-time' as const } : (input.recoveryPoint ?? { kind: 'latest-app-consistent' as const });
+    const preflight = await tracker.step(
+      'pre-flight: readiness, recovery points, DR capacity',
+      () => systems.preflightFailover({ tenant: tenant.name, drSite: tenant.drSite, vms: scheduled.map((v) => ({ name: v.name, vcpu: v.vcpu, memoryMb: v.memoryMb })), recoveryPoint }),
+      (p) => ({ readiness: p.readiness, capacity: p.capacity, withoutPoint: p.problems }),
+    );
+    const refusals = [
+      ...preflight.problems.map((p) => `${p.vm}: ${p.reason}`),
+      ...preflight.readiness.failures.map((f) => `${f.vm}: ${f.reason}`),
+      ...(preflight.capacity.fits ? [] : [`DR site ${tenant.drSite} lacks capacity: needs ${preflight.capacity.neededVcpu} vCPU / ${preflight.capacity.neededMemoryGb} GB, has ${preflight.capacity.freeVcpu ?? '∞'} vCPU / ${preflight.capacity.freeMemoryGb ?? '∞'} GB${preflight.capacity.siteDown ? ' (site down)' : ''}`]),
+    ];
+    if (refusals.length > 0) throw ApplicationFailure.nonRetryable(`pre-flight refused the failover, nothing was started: ${refusals.join('; ')}`, 'PreflightRefused', refusals);
+
+    const identities = await tracker.step('DR identities (IP mapping / BNA reservation)', () =>
+      systems.reserveDrIdentities({ tenant: tenant.name, vms: scheduled.map((v) => ({ name: v.name, drIps: v.drIps, primaryIps: v.primaryIps, hostname: v.fqdn })), idempotencyPrefix: `${id}:reserveIp` }),
+    );
+    const targets = new Map<string, RecoveryTarget['point']>(preflight.targets.map((t) => [t.vm, t.point]));
+    const stageFacts = (vms: ScheduledVm[]): Record<string, StageVmFacts> =>
+      Object.fromEntries(vms.map((v) => {
+        const f = planVms.get(v.vm)!;
+        const dr = identities[v.vm] as { hostname: string; nics: DrNic[] };
+        return [v.vm, { fqdn: f.fqdn, primaryIps: f.primaryIps, probes: f.probes, hostname: dr.hostname, nics: dr.nics, point: targets.get(v.vm)! }];
+      }));
+
+    for (const stage of schedule.stages) {
+      const stageProgress = (tracker.view.progress.stages as { index: number; status: string; counts?: unknown; workflowId?: string }[])[stage.index];
+      if (stage.vms.length === 0) {
+        stageProgress.status = 'empty';
+        continue;
+      }
+      if (aborted) break;
+      if (stage.approvalRequired && !approvedGates.has(stage.group)) {
+        waitingGate = stage.group;
+        await tracker.waitFor(`approval before wave ${stage.group}`, () => condition(() => approvedGates.has(stage.group) || aborted !== null));
+        waitingGate = null;
+        if (aborted) break;
+      }
+      const stageVms = schedule.vms.filter((v) => v.stage === stage.index);
+      const outside: Record<string, VmRunStatus> = {};
+      for (const vm of stageVms) for (const d of vm.dependsOn) if (outcomes[d] && !stageVms.some((s) => s.vm === d)) outside[d] = outcomes[d].status;
+      const childId = workflowIds.child(id, `wave-${stage.index}`);
+      activeStage = childId;
+      stageProgress.status = 'running';
+      stageProgress.workflowId = childId;
+      tracker.setProgress({ activeStage: childId });
+      anythingStarted = true;
+      const result = await tracker.step(`wave ${stage.index}: ${stage.group}`, () =>
+        executeChild(failoverStage, {
+          workflowId: childId,
+          args: [{
+            operationId: id, tenant: tenant.name, stage, vms: stageVms, facts: stageFacts(stageVms),
+            caps: { slots: minCap(stage.maxConcurrency, schedule!.caps.perSite), perMasterTarget: schedule!.caps.perMasterTarget },
+            outside, preSkipped: stageVms.filter((v) => preSkipped.has(v.vm)).map((v) => v.vm),
+          }],
+          typedSearchAttributes: [
+            { key: searchAttributes.tenantId, value: tenant.id },
+            { key: searchAttributes.operationKind, value: 'failover' },
+            { key: searchAttributes.siteId, value: tenant.drSiteId },
+            { key: searchAttributes.recoveryPlanId, value: facts.plan.id },
+          ],
+        }),
+      (r) => countsOf(r.outcomes));
+      activeStage = null;
+      tracker.setProgress({ activeStage: null });
+      Object.assign(outcomes, result.outcomes);
+      stageProgress.status = result.aborted ? 'aborted' : 'done';
+      stageProgress.counts = countsOf(result.outcomes);
+      const recoveredHere = stageVms.filter((v) => result.outcomes[v.vm].status === 'recovered');
+      await inventory.recordRecoveredVms({
+        tenantId: tenant.id,
+        vms: recoveredHere.map((v) => ({ name: v.vm, drIps: identities[v.vm].nics.map((n) => n.ip), drHostname: identities[v.vm].hostname })),
+      });
+      const remaining = forecast.stages.filter((s) => s.index > stage.index).reduce((sum, s) => sum + (s.end - s.start), 0);
+      tracker.setProgress({ eta: new Date(Date.now() + remaining * 1000).toISOString() });
+      await tracker.publish();
+      if (result.aborted) break;
+    }
+
+    const recovered = schedule.vms.filter((v) => outcomes[v.vm].status === 'recovered');
+    let fixup: FixupReport | null = null;
+    if (!aborted && recovered.length > 0) {
+      const fixupInput: FixupInput = {
+        tenantId: tenant.id,
+        direction: 'failover',
+        identities: recovered.map((v) => {
+          const f = planVms.get(v.vm)!;
+          return { vm: v.vm, role: v.role, from: { hostname: f.fqdn, ips: f.primaryIps }, to: { hostname: identities[v.vm].hostname, ips: identities[v.vm].nics.map((n) => n.ip) } };
+        }),
+        request: input.request,
+      };
+      fixup = await tracker.step('management fix-up', () =>
+        executeChild<(i: FixupInput) => Promise<FixupReport>>(MANAGEMENT_FIXUP_WORKFLOW, { workflowId: workflowIds.child(id, 'fixup'), args: [fixupInput] }),
+      (r) => ({ manageable: r.manageable, services: r.services.map((s) => `${s.kind}: ${s.outcome}`) }));
+    }
+
+    const validation = await tracker.step('validation', () =>
+      systems.validateRecoveredVms({ tenant: tenant.name, drSite: tenant.drSite, vms: recovered.map((v) => ({ name: v.vm, vmId: outcomes[v.vm].vmId as string, fqdn: planVms.get(v.vm)!.fqdn, drIps: identities[v.vm].nics.map((n) => n.ip) })) }),
+    (v) => v);
+
+    const result = resultOf(input.tenantId, schedule, outcomes, aborted !== null, tracker.view.startedAt, rtoDeadline, fixup);
+    tracker.setProgress({ validation });
+    await tracker.step('notify: DR complete', () =>
+      systems.notifyTenant({ tenant: tenant.name, summary: `DR complete for ${tenant.name}: ${result.recovered} VMs recovered, ${result.failed.length} failed, ${result.blocked.length} blocked, ${result.skipped.length} skipped`, severity: result.status === 'failed-over' ? 3 : 1, idempotencyKey: `${id}:notify:complete` }),
+    );
+    if (result.recovered > 0) {
+      await inventory.setTenantState({ tenantId: tenant.id, to: 'failed-over', from: ['failing-over'] });
+      await inventory.emitBillingEvent({ tenantId: tenant.id, operationId: id, event: 'dr-occupancy-started', at: new Date().toISOString(), includedDays: INCLUDED_DR_DAYS });
+    } else {
+      await inventory.setTenantState({ tenantId: tenant.id, to: 'protected', from: ['failing-over'] });
+    }
+    if (aborted) {
+      await tracker.fail(new Error(`${aborted}: ${result.recovered} VMs recovered before the abort`), true);
+      return result;
+    }
+    await tracker.complete(result);
+    return result;
+  } catch (err) {
+    await CancellationScope.nonCancellable(async () => {
+      // Nothing started: the tenant is still protected at its primary. Otherwise it is half-way: error.
+      await inventory.setTenantState({ tenantId: input.tenantId, to: anythingStarted ? 'error' : 'protected', from: ['failing-over'] }).catch(() => undefined);
+      await tracker.fail(err, isCancellation(err));
+    });
+    throw err;
+  }
+}
+
+function minCap(a: number | null, b: number | null): number | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  return Math.min(a, b);
+}
+
+function countsOf(outcomes: Record<string, VmOutcome>): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const o of Object.values(outcomes)) counts[o.status] = (counts[o.status] ?? 0) + 1;
+  return counts;
+}
+
+function resultOf(
+  tenantId: string, schedule: ExecutionSchedule, outcomes: Record<string, VmOutcome>, aborted: boolean, startedAt: string, rtoDeadline: string, fixup: FixupReport | null,
+): FailoverResult {
+  const by = (s: VmRunStatus) => schedule.vms.filter((v) => outcomes[v.vm].status === s);
+  const recovered = by('recovered').length;
+  const failed = by('failed').map((v) => ({ vm: v.vm, reason: outcomes[v.vm].reason ?? 'failed' }));
+  const blocked = by('blocked').map((v) => ({ vm: v.vm, reason: outcomes[v.vm].reason ?? 'blocked' }));
+  const now = Date.now();
+  return {
+    tenantId,
+    status: aborted ? 'aborted' : failed.length + blocked.length > 0 ? 'partially-failed-over' : 'failed-over',
+    recovered,
+    failed,
+    blocked,
+    skipped: by('skipped').map((v) => v.vm),
+    notStarted: by('pending').map((v) => v.vm),
+    makespanSeconds: (now - Date.parse(startedAt)) / 1000,
+    rtoMet: now <= Date.parse(rtoDeadline),
+    fixup,
+  };
+}
+

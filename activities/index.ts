@@ -7,6 +7,8 @@ import { createProtectionActivities } from './protection';
 import { createEstateActivities } from './estate';
 import { createInventoryActivities } from './inventory';
 import { createManagementActivities } from './management';
+import { createFailoverInventoryActivities } from './failover-inventory';
+import { createRecoveryActivities } from './recovery';
 
 /** All activities, built over their dependencies; the worker registers the result. */
 export function createActivities(deps: ActivityDeps) {
@@ -19,6 +21,8 @@ export function createActivities(deps: ActivityDeps) {
     ...createAsaActivities(deps),
     ...createProtectionActivities(deps),
     ...createContainerActivities(deps),
+    ...createFailoverInventoryActivities(deps),
+    ...createRecoveryActivities(deps),
   };
 }
 

@@ -1,6 +1,9 @@
 // Every workflow the worker registers. Workflow code is bundled for Temporal's deterministic sandbox.
 export { estateCheck } from './estate-check';
+export { failover } from './failover';
+export { failoverStage } from './failover-stage';
 export { onboarding } from './onboarding';
 export { provisioning } from './provisioning';
 export { managementFixup } from './fixup';
 export { managementMetadataCapture } from './metadata-capture';
+export { siteFailover } from './site-failover';

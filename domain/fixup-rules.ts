@@ -193,13 +193,15 @@ export function transformRecord(r: MgmtRec, model: CollectionModel, map: Identit
  */
 export function unresolvedServers(records: MgmtRec[], model: CollectionModel, map: IdentityMap): string[] {
   const vms = new Set(map.vms);
+  const moved = new Set(Object.values(map.addresses));
   const out = new Set<string>();
   for (const r of records) {
     if (!inScope(r, vms)) continue;
     for (const [f, kind] of Object.entries(model.serverRefs)) {
       const v = r[f];
       if (typeof v !== 'string' || map.servers[kind] !== undefined) continue;
-      if (vms.has(v) || map.addresses[v] !== undefined) continue;
+      // A replica's name or address, before or after the move (a re-run finds the new one).
+      if (vms.has(v) || map.addresses[v] !== undefined || moved.has(v)) continue;
       out.add(`${kind} server ${v} (${model.id}.${f})`);
     }
   }

@@ -175,7 +175,8 @@ export function createFixupActivities(deps: ActivityDeps) {
       if (kind === 'event-policy') {
         // FIG. 8 (804): the event store's sources move to the new identities too.
         const ipOnly = Object.fromEntries(Object.entries(map.addresses).filter(([k]) => !k.includes('/')));
-        if (Object.keys(ipOnly).length > 0) await deps.clients.eventPolicy.rewriteEventSources(ctx.tenant, ipOnly, `${input.keyBase}:event-policy.events:rewrite`);
+        const stale = (await deps.clients.eventPolicy.listEvents({ tenant: ctx.tenant })).some((e) => ipOnly[e.source] !== undefined);
+        if (stale) await deps.clients.eventPolicy.rewriteEventSources(ctx.tenant, ipOnly, `${input.keyBase}:event-policy.events:rewrite`);
       }
 
       // Verification: read the service again, and judge it against the records it should now hold.

@@ -1,4 +1,4 @@
-import { ChildWorkflowHandle, condition, proxyActivities, setHandler, startChild, workflowInfo } from '@temporalio/workflow';
+import { ChildWorkflowHandle, condition, proxyActivities, setHandler, startChild } from '@temporalio/workflow';
 import type { LifelineActivities } from '../activities';
 import { inventoryWrite, quickCall } from './activity-options';
 import {
@@ -19,7 +19,6 @@ const TIER_RANK: Record<string, number> = { gold: 0, silver: 1, bronze: 2, coppe
  */
 export async function siteFailover(input: SiteFailoverInput): Promise<SiteFailoverResult> {
   const tracker = new OperationTracker('site-failover', null, input.request);
-  const id = workflowInfo().workflowId;
   let aborted: string | null = null;
   setHandler(abortUpdate, (a): OperatorAnswer => {
     aborted = `aborted by ${a.by}`;

@@ -1,0 +1,123 @@
+import type { AddressInfo } from 'node:net';
+import { getDataSourceToken } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import { seedDemoEstate, type DemoTenant } from '../../infra/demo/demo-estate';
+import { RecoveryPlanGroupEntity, TenantEntity } from '../../infra/persistence/entities';
+import { startEstate, type Estate } from '../clients/estate-fixture';
+import { ADMIN_TOKEN, startTestApp, type TestApp } from '../support/api';
+import { startTestWorker, type TestWorker } from '../support/worker';
+
+/** Failures and operator control during a failover: what a failed VM holds, a critical pause, retry, skip, abort. */
+describe('failover: failures and operator control', () => {
+  let estate: Estate;
+  let t: TestApp;
+  let tw: TestWorker;
+  let tenants: DemoTenant[];
+  let schedules: Map<string, { stages: { group: string; vms: string[] }[]; vms: { vm: string; dependsOn: string[]; critical: boolean }[] }>;
+  const taskQueue = `failover-control-${Math.random().toString(36).slice(2, 8)}`;
+
+  beforeAll(async () => {
+    estate = await startEstate({ timeScale: 0.0005 });
+    t = await startTestApp('sqlite', { temporalTaskQueue: taskQueue });
+    await t.app.listen(0, '127.0.0.1');
+    const apiUrl = `http://127.0.0.1:${(t.app.getHttpServer().address() as AddressInfo).port}`;
+    const dataSource = t.app.get<DataSource>(getDataSourceToken());
+    tw = await startTestWorker({ dataSource, clients: estate.clients, estateEndpoints: [] }, 'failover-control', { taskQueue });
+    tenants = await seedDemoEstate({ apiUrl, adminToken: ADMIN_TOKEN, simUrl: estate.sim.url, tenants: 3, vmsPerTenant: 9, managementVmsPerTenant: 2, alreadyProtected: true, waveConcurrency: 3 });
+    for (const tenant of tenants) await dataSource.manager.update(TenantEntity, { id: tenant.id }, { state: 'protected' });
+    schedules = new Map();
+    for (const tenant of tenants) {
+      const preview = await t.http.get(`/v1/recovery-plans/${tenant.planId}/preview`).set(t.auth()).expect(200);
+      schedules.set(tenant.name, preview.body.schedule);
+    }
+  });
+
+  afterAll(async () => {
+    await tw?.stop();
+    await t?.close();
+    await estate?.close();
+  });
+
+  // The operation body as the API answers it (GET /v1/operations/{id}).
+  type Op = { status: string; waitingFor: string | null; error: string | null; result: any; progress: any }; // eslint-disable-line @typescript-eslint/no-explicit-any
+  const get = async (id: string): Promise<Op> => (await t.http.get(`/v1/operations/${encodeURIComponent(id)}`).set(t.auth())).body;
+  async function until(id: string, done: (op: Op) => boolean): Promise<Op> {
+    for (let i = 0; i < 600; i++) {
+      const op = await get(id);
+      if (done(op)) return op;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    throw new Error(`operation ${id} never reached the expected state: ${JSON.stringify(await get(id)).slice(0, 2000)}`);
+  }
+  const ended = (op: Op) => ['completed', 'failed', 'cancelled'].includes(op.status);
+  const start = async (tenant: DemoTenant) =>
+    (await t.http.post('/v1/operations').set(t.auth()).send({ kind: 'failover', tenantId: tenant.id }).expect(202)).body.operationId as string;
+
+  it('a VM that fails holds its dependents and nothing else', async () => {
+    const tenant = tenants[0];
+    const schedule = schedules.get(tenant.name)!;
+    // A non-critical VM that others depend on.
+    const failing = schedule.vms.find((v) => !v.critical && v.role !== 'management' && schedule.vms.some((d) => d.dependsOn.includes(v.vm)))!;
+    expect(failing).toBeDefined();
+    await estate.control.fault({ system: 'inmage', op: 'recover', target: failing.vm, rate: 1, status: 400 });
+    const id = await start(tenant);
+    const op = await until(id, ended);
+    expect(op.status).toBe('completed');
+    const dependents = new Set<string>();
+    const walk = (vm: string) => schedule.vms.filter((v) => v.dependsOn.includes(vm)).forEach((d) => { dependents.add(d.vm); walk(d.vm); });
+    walk(failing.vm);
+    expect(op.result.status).toBe('partially-failed-over');
+    expect(op.result.failed.map((f: { vm: string }) => f.vm)).toEqual([failing.vm]);
+    expect(op.result.blocked.map((b: { vm: string }) => b.vm).sort()).toEqual([...dependents].sort());
+    expect(op.result.recovered).toBe(schedule.vms.length - 1 - dependents.size);
+    // The held VMs never reached the DR site.
+    const ops = await estate.control.ops({ tenant: tenant.name, system: 'inmage', op: 'recover', outcome: 'ok' });
+    for (const vm of dependents) expect(ops.some((e) => e.target === vm)).toBe(false);
+  });
+
+  it('a critical VM that fails pauses the wave; the operator retries it and resumes', async () => {
+    const tenant = tenants[1];
+    const schedule = schedules.get(tenant.name)!;
+    const critical = schedule.vms.find((v) => v.critical)!;
+    expect(critical).toBeDefined();
+    await estate.control.fault({ system: 'inmage', op: 'recover', target: critical.vm, rate: 1, status: 400, times: 1 });
+    const id = await start(tenant);
+    const paused = await until(id, (op) => op.status === 'waiting' || ended(op));
+    expect(paused.status).toBe('waiting');
+    expect(paused.waitingFor).toMatch(new RegExp(`^critical VM ${critical.vm} failed at recover`));
+    expect(paused.progress.activeWave.vms[critical.vm].status).toBe('failed');
+
+    await t.http.post(`/v1/operations/${encodeURIComponent(id)}/vms/no-such-vm/retry`).set(t.auth()).send({}).expect(422);
+    await t.http.post(`/v1/operations/${encodeURIComponent(id)}/vms/${critical.vm}/retry`).set(t.auth()).send({ comment: 'storage fixed' }).expect(200);
+    await t.http.post(`/v1/operations/${encodeURIComponent(id)}/resume`).set(t.auth()).send({}).expect(200);
+    const op = await until(id, ended);
+    expect(op.status).toBe('completed');
+    expect(op.result).toMatchObject({ status: 'failed-over', recovered: schedule.vms.length });
+    // The retry was a new attempt: one failed and one successful recover call, each under its own key.
+    const recovers = await estate.control.ops({ tenant: tenant.name, system: 'inmage', op: 'recover', target: critical.vm });
+    expect(recovers.filter((e) => e.outcome === 'ok')).toHaveLength(1);
+    expect(new Set(recovers.map((e) => e.idempotencyKey)).size).toBe(2);
+  });
+
+  it('waits at a gated wave; skip lets dependents go without the VM; abort ends it with what was recovered', async () => {
+    const tenant = tenants[2];
+    const schedule = schedules.get(tenant.name)!;
+    const dataSource = t.app.get<DataSource>(getDataSourceToken());
+    const lastWave = schedule.stages[schedule.stages.length - 1].group;
+    await dataSource.manager.update(RecoveryPlanGroupEntity, { planId: tenant.planId, name: lastWave }, { approvalRequired: true });
+    const id = await start(tenant);
+    const waiting = await until(id, (op) => op.waitingFor === `approval before wave ${lastWave}` || ended(op));
+    expect(waiting.status).toBe('waiting');
+    await t.http.post(`/v1/operations/${encodeURIComponent(id)}/approve`).set(t.auth()).send({ gate: 'no-such-wave' }).expect(422);
+    const lastVm = schedule.stages[schedule.stages.length - 1].vms[0];
+    await t.http.post(`/v1/operations/${encodeURIComponent(id)}/vms/${lastVm}/skip`).set(t.auth()).send({}).expect(200);
+    await t.http.post(`/v1/operations/${encodeURIComponent(id)}/abort`).set(t.auth()).send({ comment: 'customer decided to wait' }).expect(200);
+    const op = await until(id, ended);
+    expect(op.status).toBe('cancelled');
+    expect(op.error).toMatch(/^aborted by /);
+    const lastWaveVms = schedule.stages[schedule.stages.length - 1].vms;
+    const recovered = await estate.control.ops({ tenant: tenant.name, system: 'inmage', op: 'recover', outcome: 'ok' });
+    for (const vm of lastWaveVms) expect(recovered.some((e) => e.target === vm)).toBe(false);
+    await t.http.post(`/v1/operations/${encodeURIComponent(id)}/resume`).set(t.auth()).send({}).expect(409);
+  });
+});

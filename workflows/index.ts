@@ -7,3 +7,4 @@ export { provisioning } from './provisioning';
 export { managementFixup } from './fixup';
 export { managementMetadataCapture } from './metadata-capture';
 export { siteFailover } from './site-failover';
+export { protectionChange } from './protection-change';

@@ -14,6 +14,7 @@ export interface OperationKindRule {
 
 export const OPERATION_KIND_RULES: Record<StartableKind, OperationKindRule> = {
   onboarding: { workflowType: 'onboarding', roles: ['provider-admin', 'provider-operator'], from: ['registered', 'error'] },
+  'protection-change': { workflowType: 'protectionChange', roles: ['provider-admin', 'provider-operator'], from: ['protected'] },
   failover: { workflowType: 'failover', roles: ['provider-admin', 'provider-operator', 'tenant-admin'], from: ['protected'] },
   failback: { roles: ['provider-admin', 'provider-operator'], from: ['failed-over'] },
   resume: { roles: ['provider-admin', 'provider-operator'], from: ['failed-over'] },

@@ -3,10 +3,10 @@ import { IsISO8601, ValidateIf } from 'class-validator';
 import { OPERATION_KINDS, OPERATION_STATUSES, type OperationKind, type OperationStatus } from '../../domain/lifecycle';
 import type { OperationEntity } from '../../infra/persistence/entities';
 import type { OperationView } from '../../workflows/contracts';
-import { Bool, Int, Nested, OneOf, PageQueryDto, Text, Uuid } from '../common/validation';
+import { Bool, Int, Ip, Nested, OneOf, PageQueryDto, Text, TextArray, Uuid } from '../common/validation';
 
 /** The kinds an API caller may start; the others are started by workflows (children) or declarations. */
-export const STARTABLE_KINDS = ['onboarding', 'failover', 'failback', 'resume', 'drill'] as const;
+export const STARTABLE_KINDS = ['onboarding', 'protection-change', 'failover', 'failback', 'resume', 'drill'] as const;
 export type StartableKind = (typeof STARTABLE_KINDS)[number];
 
 export const RECOVERY_POINT_KINDS = ['latest-app-consistent', 'latest-common-time', 'tag-before', 'time'] as const;
@@ -25,6 +25,11 @@ export class RecoveryPointDto {
   at?: string;
 }
 
+export class ProtectionChangeDto {
+  @TextArray({ optional: true, max: 5000, description: 'VMs of the tenant (by name, already in the inventory) to start protecting' }) add?: string[];
+  @TextArray({ optional: true, max: 5000, description: 'Protected VMs (by name) to stop protecting; their DR IPs are released' }) remove?: string[];
+}
+
 export class CreateOperationDto {
   @OneOf(STARTABLE_KINDS, 'OperationKindStartable') kind: StartableKind;
   @Uuid() tenantId: string;
@@ -33,6 +38,10 @@ export class CreateOperationDto {
   @OneOf(['disaster', 'planned'], 'FailoverMode', { optional: true, description: 'Failover: unplanned disaster (default) or planned migration' }) mode?: 'disaster' | 'planned';
   @Text({ optional: true, max: 200, description: 'Idempotency: the same requestId returns the same operation' }) requestId?: string;
   @Bool({ optional: true, description: 'Resume: confirms that changes made at the DR site are discarded' }) confirmDataLoss?: boolean;
+  @Nested(() => ProtectionChangeDto, { optional: true, description: 'protection-change: the VMs to add to and remove from protection' }) protection?: ProtectionChangeDto;
+  @Int({ optional: true, min: 1, max: 3600, description: 'Onboarding, protection-change: seconds between replication-status polls (default 60)' }) statusPollSeconds?: number;
+  @Bool({ optional: true, description: 'Onboarding: size master targets for DR drills, at most 40 VMDKs each (default true)' }) drillsEnabled?: boolean;
+  @Ip({ optional: true, version: 4, description: "Onboarding: the enterprise's IPsec peer (default: first host of its primary network)" }) vpnPeer?: string;
 }
 
 export class SiteFailoverDto {

@@ -48,6 +48,7 @@ export class OperationsService {
     if (!rule.from.includes(tenant.state)) {
       throw new ConflictError(`tenant ${tenant.name} is ${tenant.state}; ${dto.kind} starts only from ${rule.from.join(' or ')}`);
     }
+    await this.checkProtectionChange(tenant.id, dto);
 
     const { requestId: _ignored, kind: _kind, ...rest } = dto;
     const request: OperationRequest = { requestedBy: p.name, requestId };
@@ -179,6 +180,28 @@ export class OperationsService {
     }
     await this.uow.run((tx) => tx.audit.append(auditEvent(p, `operation.${what.split(' ')[0]}`, { type: 'operation', id: row.id, tenantId: row.tenantId }, arg)));
     return answer;
+  }
+
+  /** protection-change names VMs of the tenant: unprotected ones to add, protected ones to remove, each once. */
+  private async checkProtectionChange(tenantId: string, dto: CreateOperationDto): Promise<void> {
+    if (dto.kind !== 'protection-change') {
+      if (dto.protection) throw new UnprocessableError([`protection is only for kind protection-change, not ${dto.kind}`]);
+      return;
+    }
+    const add = dto.protection?.add ?? [];
+    const remove = dto.protection?.remove ?? [];
+    if (add.length + remove.length === 0) throw new UnprocessableError(['protection.add or protection.remove must name at least one VM']);
+    const problems: string[] = [];
+    const twice = [...add, ...remove].filter((n, i, all) => all.indexOf(n) !== i);
+    if (twice.length > 0) problems.push(`VMs listed twice: ${[...new Set(twice)].join(', ')}`);
+    const found = new Map((await this.uow.run((tx) => tx.vms.findByNames(tenantId, [...add, ...remove]))).map((v) => [v.name, v]));
+    const unknown = [...add, ...remove].filter((n) => !found.has(n));
+    if (unknown.length > 0) problems.push(`VMs not in the tenant's inventory: ${unknown.join(', ')}`);
+    const already = add.filter((n) => found.has(n) && found.get(n)?.replicationState !== 'unprotected');
+    if (already.length > 0) problems.push(`protection.add names VMs already protected: ${already.join(', ')}`);
+    const notProtected = remove.filter((n) => found.get(n)?.replicationState === 'unprotected');
+    if (notProtected.length > 0) problems.push(`protection.remove names VMs that are not protected: ${notProtected.join(', ')}`);
+    if (problems.length > 0) throw new UnprocessableError(problems);
   }
 
   private async requireOperation(p: Principal, id: string): Promise<OperationEntity> {

@@ -10,6 +10,7 @@ import { GlobalExceptionFilter } from './common/exception.filter';
 import { LifelineConfigModule } from './config.module';
 import { HealthModule } from './health/health.module';
 import { IpMappingsModule } from './ip-mappings/ip-mappings.module';
+import { ManagementMetadataModule } from './management-metadata/management-metadata.module';
 import { ManagementServicesModule } from './management-services/management-services.module';
 import { MetricsModule } from './metrics/metrics';
 import { OperationsModule } from './operations/operations.module';
@@ -57,6 +58,7 @@ export class AppModule {
         RecoveryPlansModule,
         IpMappingsModule,
         ManagementServicesModule,
+        ManagementMetadataModule,
         AuditEventsModule,
         OperationsModule,
       ],

@@ -19,6 +19,8 @@ export const OPERATION_KIND_RULES: Record<StartableKind, OperationKindRule> = {
   failback: { roles: ['provider-admin', 'provider-operator'], from: ['failed-over'] },
   resume: { roles: ['provider-admin', 'provider-operator'], from: ['failed-over'] },
   drill: { roles: ['provider-admin', 'provider-operator', 'tenant-admin'], from: ['protected'] },
+  // Fix-up re-run (e.g. one service after a manual repair): to the DR identities while failed over, back to the primary ones once protected.
+  fixup: { workflowType: 'managementFixup', roles: ['provider-admin', 'provider-operator'], from: ['failed-over', 'protected'] },
 };
 
 /** Operator commands, by the URL verb; each is a workflow update (validated by the workflow). */

@@ -1,12 +1,13 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsISO8601, ValidateIf } from 'class-validator';
+import { IsISO8601, ValidateBy, ValidateIf } from 'class-validator';
+import { MANAGEMENT_SERVICE_KINDS } from '../../infra/persistence/enums';
 import { OPERATION_KINDS, OPERATION_STATUSES, type OperationKind, type OperationStatus } from '../../domain/lifecycle';
 import type { OperationEntity } from '../../infra/persistence/entities';
 import type { OperationView } from '../../workflows/contracts';
 import { Bool, Int, Ip, Nested, OneOf, PageQueryDto, Text, TextArray, Uuid } from '../common/validation';
 
 /** The kinds an API caller may start; the others are started by workflows (children) or declarations. */
-export const STARTABLE_KINDS = ['onboarding', 'protection-change', 'failover', 'failback', 'resume', 'drill'] as const;
+export const STARTABLE_KINDS = ['onboarding', 'protection-change', 'failover', 'failback', 'resume', 'drill', 'fixup'] as const;
 export type StartableKind = (typeof STARTABLE_KINDS)[number];
 
 export const RECOVERY_POINT_KINDS = ['latest-app-consistent', 'latest-common-time', 'tag-before', 'time'] as const;
@@ -30,6 +31,18 @@ export class ProtectionChangeDto {
   @TextArray({ optional: true, max: 5000, description: 'Protected VMs (by name) to stop protecting; their DR IPs are released' }) remove?: string[];
 }
 
+/** Every item a management-service kind; the message names the ones that are not. */
+function ManagementServiceKinds() {
+  const unknown = (v: unknown) => (Array.isArray(v) ? v.filter((k) => !(MANAGEMENT_SERVICE_KINDS as readonly unknown[]).includes(k)) : []);
+  return ValidateBy({
+    name: 'managementServiceKinds',
+    validator: {
+      validate: (v) => unknown(v).length === 0,
+      defaultMessage: (args) => `services has unknown management-service kinds: ${unknown(args?.value).join(', ')} (expected ${MANAGEMENT_SERVICE_KINDS.join(', ')})`,
+    },
+  });
+}
+
 export class CreateOperationDto {
   @OneOf(STARTABLE_KINDS, 'OperationKindStartable') kind: StartableKind;
   @Uuid() tenantId: string;
@@ -38,6 +51,9 @@ export class CreateOperationDto {
   @OneOf(['disaster', 'planned'], 'FailoverMode', { optional: true, description: 'Failover: unplanned disaster (default) or planned migration' }) mode?: 'disaster' | 'planned';
   @Text({ optional: true, max: 200, description: 'Idempotency: the same requestId returns the same operation' }) requestId?: string;
   @Bool({ optional: true, description: 'Resume: confirms that changes made at the DR site are discarded' }) confirmDataLoss?: boolean;
+  @TextArray({ optional: true, min: 1, max: MANAGEMENT_SERVICE_KINDS.length, description: `Fixup: only these management services (a re-run after a manual repair); all of the tenant's when omitted. One of: ${MANAGEMENT_SERVICE_KINDS.join(', ')}` })
+  @ManagementServiceKinds() services?: string[];
+  @OneOf(['failover', 'failback'], 'FixupDirection', { optional: true, description: 'Fixup: to the DR identities (default when failed over) or back to the primary ones (default when protected)' }) direction?: 'failover' | 'failback';
   @Nested(() => ProtectionChangeDto, { optional: true, description: 'protection-change: the VMs to add to and remove from protection' }) protection?: ProtectionChangeDto;
   @Int({ optional: true, min: 1, max: 3600, description: 'Onboarding, protection-change: seconds between replication-status polls (default 60)' }) statusPollSeconds?: number;
   @Bool({ optional: true, description: 'Onboarding: size master targets for DR drills, at most 40 VMDKs each (default true)' }) drillsEnabled?: boolean;

@@ -31,10 +31,11 @@ describe('onboarding workflow on the real Temporal server and the simulator', ()
     await estate?.close();
   });
 
-  const start = (tenantId: string, requestId: string, extra: Partial<OnboardingInput> = {}) =>
+  // A recorded history replays under its file name as the workflow id (children are named after it).
+  const start = (tenantId: string, requestId: string, extra: Partial<OnboardingInput> = {}, workflowId = workflowIds.operation('onboarding', tenantId, requestId)) =>
     tw.client.workflow.start(onboarding, {
       taskQueue: tw.taskQueue,
-      workflowId: workflowIds.operation('onboarding', tenantId, requestId),
+      workflowId,
       args: [{ tenantId, request: { requestedBy: 'test', requestId }, statusPollSeconds: 0.2, ...extra }],
     });
 
@@ -42,7 +43,7 @@ describe('onboarding workflow on the real Temporal server and the simulator', ()
     const [t] = await seedSimTenants(estate.control, [{ id: 'northwind', vms: 9, managementVms: 3, tier: 'Bronze' }]);
     const ids = await seedInventory(inventory.dataSource, [t], { autoApproveContainers: false, approvalReminderSeconds: 1, approvalEscalationSeconds: 2 });
     const tenantId = ids.get('northwind') as string;
-    const handle = await start(tenantId, 'bronze-1');
+    const handle = await start(tenantId, 'bronze-1', {}, 'onboarding-bronze');
 
     // Nothing awaits approval at once; then the container's change request does.
     let view = await handle.query(progressQuery);
@@ -83,6 +84,7 @@ describe('onboarding workflow on the real Temporal server and the simulator', ()
     expect(duplicates(ops)).toEqual([]);
     expectDocumentedOrder(ops, 'northwind');
     await recordHistory(handle, 'onboarding-bronze');
+    await recordHistory(tw.client.workflow.getHandle(workflowIds.child(handle.workflowId, 'provisioning')), 'onboarding-bronze-provisioning');
   });
 
   it('fails with the BNA message when the management pool runs dry, and leaves nothing behind', async () => {

@@ -1,7 +1,7 @@
 import { WorkflowFailedError } from '@temporalio/client';
 import { DrContainerEntity, ProtectedVmEntity, TenantEntity } from '../../infra/persistence/entities';
 import { onboarding } from '../../workflows';
-import { approveUpdate, progressQuery, workflowIds, type OnboardingInput } from '../../workflows/contracts';
+import { abortUpdate, approveUpdate, progressQuery, workflowIds, type OnboardingInput } from '../../workflows/contracts';
 import { recordHistory } from '../support/histories';
 import { openTestInventory, type TestInventory } from '../support/inventory';
 import { startTestWorker, type TestWorker } from '../support/worker';
@@ -113,5 +113,28 @@ describe('onboarding workflow on the real Temporal server and the simulator', ()
     const tenant = await inventory.dataSource.getRepository(TenantEntity).findOneByOrFail({ id: tenantId });
     expect(tenant.state).toBe('error');
     expect(await inventory.dataSource.getRepository(DrContainerEntity).findOneBy({ tenantId })).toBeNull();
+  });
+
+  it('an abort while the container awaits approval undoes it and leaves the tenant in error', async () => {
+    await estate.control.reset();
+    const [t] = await seedSimTenants(estate.control, [{ id: 'wingtip', vms: 4, managementVms: 1, tier: 'Silver' }]);
+    const ids = await seedInventory(inventory.dataSource, [t], { autoApproveContainers: false, approvalReminderSeconds: 3600, approvalEscalationSeconds: 7200 });
+    const tenantId = ids.get('wingtip') as string;
+    const handle = await start(tenantId, 'abort-1');
+    let view = await handle.query(progressQuery);
+    for (let i = 0; i < 200 && view.waitingFor === null; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      view = await handle.query(progressQuery);
+    }
+    expect(view.waitingFor).toContain('approval');
+    await handle.executeUpdate(abortUpdate, { args: [{ by: 'ops-lead' }] });
+    await expect(handle.result()).rejects.toThrow();
+    view = await handle.query(progressQuery);
+    expect(view.status).toBe('cancelled');
+    expect(view.error).toMatch(/aborted by ops-lead/);
+    const state = (await estate.control.state('wingtip')) as SimState;
+    expect(state.clm.containers).toEqual([]);
+    const tenant = await inventory.dataSource.getRepository(TenantEntity).findOneByOrFail({ id: tenantId });
+    expect(tenant.state).toBe('error');
   });
 });

@@ -22,7 +22,7 @@ describe.each(DIALECTS)('operations: bad input (%s)', (dialect) => {
     const unknown = await start({ kind: 'onboarding', tenantId: e.tenantId, colour: 'red' }).expect(400);
     expect(unknown.body.message).toEqual(expect.arrayContaining(['property colour should not exist']));
     const badKind = await start({ kind: 'teleport', tenantId: e.tenantId }).expect(400);
-    expect(badKind.body.message[0]).toMatch(/^kind must be one of: onboarding, failover, failback, resume, drill/);
+    expect(badKind.body.message[0]).toMatch(/^kind must be one of: onboarding, (protection-change, )?failover, failback, resume, drill/);
     const badPoint = await start({ kind: 'failover', tenantId: e.tenantId, recoveryPoint: { kind: 'tag-before' } }).expect(400);
     expect(badPoint.body.message).toEqual(expect.arrayContaining([expect.stringContaining('recoveryPoint.before must be an ISO 8601 time')]));
     await start({ kind: 'onboarding', tenantId: 'not-a-uuid' }).expect(400);

@@ -25,15 +25,17 @@ export interface RecoveryTarget {
   point: { kind: 'tag'; tag: string; at: string } | { kind: 'time'; at: string };
 }
 
-/** Bounded parallelism for per-VM look-ups inside one activity. */
+/** Bounded parallelism for per-VM calls inside one activity, heartbeating as items complete. */
 async function eachLimited<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
   const out: R[] = new Array(items.length);
   let next = 0;
+  let done = 0;
   await Promise.all(
     Array.from({ length: Math.min(limit, items.length) }, async () => {
       while (next < items.length) {
         const i = next++;
         out[i] = await fn(items[i]);
+        Context.current().heartbeat({ done: ++done, of: items.length });
       }
     }),
   );

@@ -8,10 +8,13 @@ import { StageDispatcher, TERMINAL, type DispatcherState, type VmRunStatus } fro
 import { OperationView, progressQuery, stageCommandSignal, type StageCommand } from './contracts';
 import { errorText } from './operation-tracker';
 
-/** VM steps are long (an InMage recovery takes minutes): they heartbeat while they poll. */
+/**
+ * VM steps are long (an InMage recovery takes minutes): they heartbeat at least every 5 s while they poll,
+ * so a worker that dies is noticed within 20 s and its steps move to another worker.
+ */
 const vmSteps = proxyActivities<LifelineActivities>({
   startToCloseTimeout: '2 hours',
-  heartbeatTimeout: '1 minute',
+  heartbeatTimeout: '20 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 5 },
 });
 

@@ -15,7 +15,7 @@ import { failoverStage, type StageVmFacts, type VmOutcome } from './failover-sta
 import { OperationTracker } from './operation-tracker';
 
 const inventory = proxyActivities<LifelineActivities>(inventoryWrite);
-const systems = proxyActivities<LifelineActivities>({ ...quickCall, startToCloseTimeout: '10 minutes', heartbeatTimeout: '1 minute' });
+const systems = proxyActivities<LifelineActivities>({ ...quickCall, startToCloseTimeout: '10 minutes', heartbeatTimeout: '20 seconds' });
 
 /** Typical real-world step times (seconds) for the ETA, when the caller gives none. */
 export const DEFAULT_STEP_DURATIONS: FailoverStepDurations = { recover: 300, reIp: 30, powerOn: 45, boot: 120, publish: 5 };

@@ -13,7 +13,7 @@ describe('failover: failures and operator control', () => {
   let t: TestApp;
   let tw: TestWorker;
   let tenants: DemoTenant[];
-  let schedules: Map<string, { stages: { group: string; vms: string[] }[]; vms: { vm: string; dependsOn: string[]; critical: boolean }[] }>;
+  let schedules: Map<string, { stages: { group: string; vms: string[] }[]; vms: { vm: string; role: string; dependsOn: string[]; critical: boolean }[] }>;
   const taskQueue = `failover-control-${Math.random().toString(36).slice(2, 8)}`;
 
   beforeAll(async () => {

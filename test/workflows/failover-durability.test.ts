@@ -1,0 +1,108 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { getDataSourceToken } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import { seedDemoEstate, type DemoTenant } from '../../infra/demo/demo-estate';
+import { TenantEntity } from '../../infra/persistence/entities';
+import { freePort, startDevServer, type DevServer } from '../../infra/temporal/dev-server';
+import { startEstate, type Estate } from '../clients/estate-fixture';
+import { ADMIN_TOKEN, startTestApp, type TestApp } from '../support/api';
+
+const root = path.join(__dirname, '..', '..');
+
+/**
+ * A worker killed in the middle of a failover and the Temporal server restarted in the middle: the failover
+ * completes, and the simulator's ops log shows no side effect done twice. This suite runs its own Temporal
+ * server (the shared one must not restart under the other suites).
+ */
+describe('failover survives a killed worker and a restarted Temporal server', () => {
+  let estate: Estate;
+  let t: TestApp;
+  let temporal: DevServer;
+  let tenant: DemoTenant;
+  let dataDir: string;
+  let port: number;
+  const workers: ChildProcess[] = [];
+  const taskQueue = `durability-${Math.random().toString(36).slice(2, 8)}`;
+
+  function startWorker(): Promise<ChildProcess> {
+    const child = spawn(process.execPath, ['-r', './test/support/swc-register.js', 'test/support/worker-process.ts'], {
+      cwd: root,
+      env: { ...process.env, TEMPORAL_ADDRESS: temporal.address, LIFELINE_TASK_QUEUE: taskQueue, SIM_URL: estate.sim.url, DATA_DIR: t.db.config.dataDir, MYSQL_URL: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    workers.push(child);
+    return new Promise((resolve, reject) => {
+      let out = '';
+      child.stdout!.on('data', (d) => {
+        out += d;
+        if (out.includes('worker ready')) resolve(child);
+      });
+      child.stderr!.on('data', (d) => (out += d));
+      child.once('exit', (code) => reject(new Error(`worker exited (${code}): ${out}`)));
+    });
+  }
+
+  beforeAll(async () => {
+    port = await freePort();
+    const temporalDir = mkdtempSync(path.join(tmpdir(), 'lifeline-durability-'));
+    temporal = await startDevServer({ dataDir: temporalDir, port });
+    estate = await startEstate({ timeScale: 0.003 });
+    t = await startTestApp('sqlite', { temporalTaskQueue: taskQueue, temporalAddress: temporal.address });
+    await t.app.listen(0, '127.0.0.1');
+    dataDir = temporalDir;
+    const apiUrl = `http://127.0.0.1:${(t.app.getHttpServer().address() as AddressInfo).port}`;
+    [tenant] = await seedDemoEstate({ apiUrl, adminToken: ADMIN_TOKEN, simUrl: estate.sim.url, tenants: 1, vmsPerTenant: 12, managementVmsPerTenant: 3, alreadyProtected: true, waveConcurrency: 2 });
+    await t.app.get<DataSource>(getDataSourceToken()).manager.update(TenantEntity, { id: tenant.id }, { state: 'protected' });
+  });
+
+  afterAll(async () => {
+    for (const w of workers) w.kill('SIGKILL');
+    await t?.close();
+    await estate?.close();
+    await temporal?.stop();
+  });
+
+  const get = async (id: string) => (await t.http.get(`/v1/operations/${encodeURIComponent(id)}`).set(t.auth())).body;
+
+  it('completes with every side effect done once', async () => {
+    let worker = await startWorker();
+    const { operationId } = (await t.http.post('/v1/operations').set(t.auth()).send({ kind: 'failover', tenantId: tenant.id }).expect(202)).body;
+
+    // Kill the worker once VMs are being recovered.
+    for (let i = 0; i < 300 && (await estate.control.ops({ tenant: tenant.name, system: 'inmage', op: 'recover' })).length < 2; i++) await new Promise((r) => setTimeout(r, 100));
+    worker.kill('SIGKILL');
+    const recoversAtKill = (await estate.control.ops({ tenant: tenant.name, system: 'inmage', op: 'recover' })).length;
+    expect(recoversAtKill).toBeGreaterThanOrEqual(2);
+    worker = await startWorker();
+
+    // Then restart the Temporal server in the middle of the next waves.
+    for (let i = 0; i < 300 && (await estate.control.ops({ tenant: tenant.name, system: 'inmage', op: 'recover' })).length < recoversAtKill + 3; i++) await new Promise((r) => setTimeout(r, 100));
+    await temporal.stop();
+    temporal = await startDevServer({ dataDir, port });
+
+    let op = await get(operationId);
+    for (let i = 0; i < 900 && !['completed', 'failed', 'cancelled'].includes(op.status); i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      op = await get(operationId);
+    }
+    expect(op.error ?? null).toBeNull();
+    expect(op.status).toBe('completed');
+    expect(op.result).toMatchObject({ status: 'failed-over', recovered: 15 });
+
+    const ops = await estate.control.ops({ tenant: tenant.name });
+    const okPerKey = new Map<string, number>();
+    for (const e of ops) if (e.outcome === 'ok' && e.idempotencyKey) okPerKey.set(e.idempotencyKey, (okPerKey.get(e.idempotencyKey) ?? 0) + 1);
+    expect([...okPerKey].filter(([, n]) => n > 1)).toEqual([]);
+    // Every VM recovered and powered on exactly once.
+    const once = (op: string) => {
+      const targets = ops.filter((e) => e.op === op && e.outcome === 'ok').map((e) => e.target);
+      return { total: targets.length, distinct: new Set(targets).size };
+    };
+    expect(once('recover')).toEqual({ total: 15, distinct: 15 });
+    expect(once('powerOn')).toEqual({ total: 15, distinct: 15 });
+  });
+});

@@ -7,18 +7,25 @@ export interface DemoOptions {
   apiUrl: string;
   adminToken: string;
   simUrl: string;
-  tenants: number;
+  /** How many tenants, or which (the simulator names and tiers them when given a number). */
+  tenants: number | { id: string; tier: 'Gold' | 'Silver' | 'Bronze' | 'Copper' }[];
   vmsPerTenant: number;
   managementVmsPerTenant: number;
   /** Seed the tenants already protected by InMage (pairs in Differential Sync), as after an onboarding. */
   alreadyProtected?: boolean;
   /** The plan's limit per wave. */
   waveConcurrency?: number;
+  /** Put every tenant on this one primary site (a provider PoD) instead of one customer site each. */
+  sharedPrimarySite?: string;
+  /** The DR site's capacity; by default the simulator sizes it to hold every tenant. */
+  drCapacity?: { vcpu: number; memoryGb: number };
 }
 
 export interface DemoTenant {
   id: string;
   name: string;
+  tier: string;
+  primarySiteId: string;
   vms: number;
   planId: string;
 }
@@ -91,6 +98,7 @@ export async function seedDemoEstate(opts: DemoOptions): Promise<DemoTenant[]> {
     managementVmsPerTenant: opts.managementVmsPerTenant,
     protected: opts.alreadyProtected ?? false,
     seed: 7,
+    ...(opts.drCapacity ? { drSite: { id: 'dr-1', ...opts.drCapacity } } : {}),
   });
 
   const cap = scenario.drSite.capacity;
@@ -101,8 +109,11 @@ export async function seedDemoEstate(opts: DemoOptions): Promise<DemoTenant[]> {
   }, opts.adminToken);
 
   const seeded: DemoTenant[] = [];
+  const shared = opts.sharedPrimarySite
+    ? await call<{ id: string }>('POST', api('/v1/sites'), { name: opts.sharedPrimarySite, kind: 'primary' }, opts.adminToken)
+    : undefined;
   for (const t of scenario.tenants) {
-    const primary = await call<{ id: string }>('POST', api('/v1/sites'), { name: t.primarySite, kind: 'primary' }, opts.adminToken);
+    const primary = shared ?? (await call<{ id: string }>('POST', api('/v1/sites'), { name: t.primarySite, kind: 'primary' }, opts.adminToken));
     const tenant = await call<{ id: string }>('POST', api('/v1/tenants'), {
       name: t.id,
       tier: t.tier.toLowerCase(),
@@ -124,7 +135,7 @@ export async function seedDemoEstate(opts: DemoOptions): Promise<DemoTenant[]> {
       })),
     }, opts.adminToken);
     const plan = await call<{ id: string }>('POST', api(`/v1/tenants/${tenant.id}/recovery-plans`), demoPlan(t.vms, opts.waveConcurrency), opts.adminToken);
-    seeded.push({ id: tenant.id, name: t.id, vms: t.vms.length, planId: plan.id });
+    seeded.push({ id: tenant.id, name: t.id, tier: t.tier.toLowerCase(), primarySiteId: primary.id, vms: t.vms.length, planId: plan.id });
   }
   return seeded;
 }

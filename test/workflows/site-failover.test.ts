@@ -1,0 +1,105 @@
+import type { AddressInfo } from 'node:net';
+import { getDataSourceToken } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import { seedDemoEstate, type DemoTenant } from '../../infra/demo/demo-estate';
+import { TenantEntity } from '../../infra/persistence/entities';
+import { startSimulator } from '../../infra/sim/server';
+import { startEstate, type Estate } from '../clients/estate-fixture';
+import { ADMIN_TOKEN, startTestApp, type TestApp } from '../support/api';
+import { startTestWorker, type TestWorker } from '../support/worker';
+
+const TENANTS = [
+  { id: 'fabrikam', tier: 'Bronze' as const },
+  { id: 'northwind', tier: 'Gold' as const },
+  { id: 'contoso', tier: 'Silver' as const },
+];
+const SHAPE = { vmsPerTenant: 6, managementVmsPerTenant: 1 };
+
+/** What each tenant's VMs need at the DR site: the simulator seeds the same estate for the same seed. */
+async function demand(): Promise<Record<string, { vcpu: number; memoryGb: number }>> {
+  const scratch = await startSimulator({ port: 0, timeScale: 0 });
+  try {
+    const res = await fetch(`${scratch.url}/_sim/scenario`, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ tenants: TENANTS, ...SHAPE, seed: 7 }),
+    });
+    const body = (await res.json()) as { tenants: { id: string; vms: { vcpu: number; memoryGb: number }[] }[] };
+    return Object.fromEntries(body.tenants.map((t) => [t.id, { vcpu: t.vms.reduce((s, v) => s + v.vcpu, 0), memoryGb: t.vms.reduce((s, v) => s + v.memoryGb, 0) }]));
+  } finally {
+    await scratch.close();
+  }
+}
+
+/** A whole primary site fails: its tenants fail over by tier within the DR site's shared capacity. */
+describe('site failover', () => {
+  let estate: Estate;
+  let t: TestApp;
+  let tw: TestWorker;
+  let tenants: DemoTenant[];
+  const taskQueue = `site-failover-${Math.random().toString(36).slice(2, 8)}`;
+
+  beforeAll(async () => {
+    const need = await demand();
+    // Room for Gold and Silver, not for Bronze as well.
+    const drCapacity = {
+      vcpu: need.northwind.vcpu + need.contoso.vcpu + Math.floor(need.fabrikam.vcpu / 2),
+      memoryGb: need.northwind.memoryGb + need.contoso.memoryGb + need.fabrikam.memoryGb * 4,
+    };
+    estate = await startEstate({ timeScale: 0.0005 });
+    t = await startTestApp('sqlite', { temporalTaskQueue: taskQueue });
+    await t.app.listen(0, '127.0.0.1');
+    const apiUrl = `http://127.0.0.1:${(t.app.getHttpServer().address() as AddressInfo).port}`;
+    const dataSource = t.app.get<DataSource>(getDataSourceToken());
+    tw = await startTestWorker({ dataSource, clients: estate.clients, estateEndpoints: [] }, 'site-failover', { taskQueue });
+    tenants = await seedDemoEstate({
+      apiUrl, adminToken: ADMIN_TOKEN, simUrl: estate.sim.url, tenants: TENANTS, ...SHAPE, alreadyProtected: true, sharedPrimarySite: 'pod-1', drCapacity,
+    });
+    for (const tenant of tenants) await dataSource.manager.update(TenantEntity, { id: tenant.id }, { state: 'protected' });
+  });
+
+  afterAll(async () => {
+    await tw?.stop();
+    await t?.close();
+    await estate?.close();
+  });
+
+  it('fails over Gold then Silver, keeps Bronze waiting for capacity and reports it', async () => {
+    const site = tenants[0].primarySiteId;
+    const tenantAdmin = (await t.http.post('/v1/tokens').set(t.auth()).send({ name: 'ta', role: 'tenant-admin', tenantId: tenants[0].id }).expect(201)).body.token;
+    await t.http.post(`/v1/operations/site-failover/${site}`).set(t.auth(tenantAdmin)).send({}).expect(403);
+    const { operationId } = (await t.http.post(`/v1/operations/site-failover/${site}`).set(t.auth()).send({ requestId: 'pod-1-down', recheckSeconds: 1 }).expect(400)).body;
+    expect(operationId).toBeUndefined();
+    const started = await t.http.post(`/v1/operations/site-failover/${site}`).set(t.auth()).send({ requestId: 'pod-1-down' }).expect(202);
+    const id = started.body.operationId as string;
+
+    let op = (await t.http.get(`/v1/operations/${encodeURIComponent(id)}`).set(t.auth())).body;
+    for (let i = 0; i < 600 && !(op.status === 'waiting' && op.waitingFor); i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      op = (await t.http.get(`/v1/operations/${encodeURIComponent(id)}`).set(t.auth())).body;
+    }
+    expect(op.waitingFor).toBe('DR capacity for fabrikam');
+    const byName = Object.fromEntries((op.progress.tenants as { name: string; status: string; reason?: string; operationId?: string }[]).map((s) => [s.name, s]));
+    expect(byName.northwind.status).toBe('failed-over');
+    expect(byName.contoso.status).toBe('failed-over');
+    expect(byName.fabrikam).toMatchObject({ status: 'waiting-for-capacity' });
+    expect(byName.fabrikam.reason).toMatch(/^needs \d+ vCPU \/ \d+ GB; DR site dr-1 has \d+ vCPU/);
+
+    // Gold's failover started before Silver's; both are ordinary failover operations in the list.
+    const failovers = (await t.http.get('/v1/operations?kind=failover').set(t.auth()).expect(200)).body.items as { id: string; tenantId: string; startedAt: string; status: string }[];
+    const gold = failovers.find((f) => f.id === byName.northwind.operationId)!;
+    const silver = failovers.find((f) => f.id === byName.contoso.operationId)!;
+    expect(Date.parse(gold.startedAt)).toBeLessThanOrEqual(Date.parse(silver.startedAt));
+    expect([gold.status, silver.status]).toEqual(['completed', 'completed']);
+
+    await t.http.post(`/v1/operations/${encodeURIComponent(id)}/abort`).set(t.auth()).send({}).expect(200);
+    for (let i = 0; i < 100 && op.status !== 'completed'; i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      op = (await t.http.get(`/v1/operations/${encodeURIComponent(id)}`).set(t.auth())).body;
+    }
+    expect(op.status).toBe('completed');
+    const final = Object.fromEntries((op.result.tenants as { name: string; status: string; reason?: string }[]).map((s) => [s.name, s]));
+    expect(final.fabrikam.status).toBe('not-started');
+    expect(final.fabrikam.reason).toMatch(/^aborted by /);
+    const fabrikam = await t.http.get(`/v1/tenants/${tenants.find((x) => x.name === 'fabrikam')!.id}`).set(t.auth()).expect(200);
+    expect(fabrikam.body.state).toBe('protected');
+  });
+});

@@ -193,7 +193,8 @@ export class Pipeline {
         entry.target = target;
       }
       const fault = sim.faults.fire(def.system, route.op, target, tenant);
-      await delay(sim.latency.scaledMs(`${def.system}.${route.op}`) + (fault?.latencyMs ?? 0));
+      // A job operation is accepted at once and its job takes the op's time; only a synchronous one answers late.
+      await delay((action.jobs ? 0 : sim.latency.scaledMs(`${def.system}.${route.op}`)) + (fault?.latencyMs ?? 0));
       sim.scheduler.settle();
       const timesOut = fault !== null && (fault.timeout || (fault.stuck && !action.jobs));
       if (fault && !fault.lostResponse && (timesOut || fault.status)) {

@@ -96,6 +96,19 @@ describe('simulated InMage CX', () => {
     expect(after.common.latestApplicationTag).not.toBe(before.common.latestApplicationTag);
   });
 
+  it('accepts a recovery at once and takes the recovery time in its job, not in the answer as well', async () => {
+    await c.call('PUT', '/_sim/latency', { timeScale: 0.01 }); // recover: 5 min real → 3 s
+    const seeded = await c.scenario({ tenants: [{ id: 'northwind', vms: 1, managementVms: 0 }] });
+    const [vm] = seeded.body.tenants[0].vms;
+    const rec = await c.call('POST', `${im}/servers/${vm.name}/recover`, {});
+    expect(rec.status).toBe(202);
+    expect(rec.body.job.state).toBe('Running');
+    const [entry] = await c.ops({ op: 'inmage.recover', outcome: 'ok' });
+    expect(Date.parse(entry.finishedAt as string) - Date.parse(entry.startedAt as string)).toBeLessThan(3_000);
+    await c.advance(3_000);
+    expect((await c.call('GET', `/inmage/api/v1/jobs/${rec.body.job.id}`)).body.state).toBe('Completed');
+  });
+
   it('recovers to the latest common application tag with new IPs and powers on', async () => {
     await c.scenario({ tenants: [{ id: 'northwind', vms: 3, managementVms: 0 }] });
     const tags = (await c.call('GET', `${im}/servers/nw-db-1/tags`)).body;

@@ -313,6 +313,7 @@ export function computeSystem(sim: Sim): SystemDef {
             tenant: vm.tenant,
             target: vm.name,
             jobs: true,
+            answersAfterLatency: true,
             run: ({ stuck }) => {
               powerOn(sim, getVm(req), stuck);
               return noContent();

@@ -66,7 +66,13 @@ export interface RunFlags {
 export interface Action {
   tenant?: string | null;
   target?: string | null;
+  /** The operation starts a job or a timed phase (a `stuck` fault sticks there, not in the answer). */
   jobs?: boolean;
+  /**
+   * A job operation answers at once and its job takes the operation's time; set this when the answer
+   * itself takes the operation's time as well (a power-on answers after 45 s, then the guest boots).
+   */
+  answersAfterLatency?: boolean;
   run(flags: RunFlags): Reply | Promise<Reply>;
 }
 

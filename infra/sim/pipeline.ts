@@ -193,8 +193,9 @@ export class Pipeline {
         entry.target = target;
       }
       const fault = sim.faults.fire(def.system, route.op, target, tenant);
-      // A job operation is accepted at once and its job takes the op's time; only a synchronous one answers late.
-      await delay((action.jobs ? 0 : sim.latency.scaledMs(`${def.system}.${route.op}`)) + (fault?.latencyMs ?? 0));
+      // A job operation is accepted at once and its job takes the op's time (see Action.answersAfterLatency).
+      const answerMs = action.jobs && !action.answersAfterLatency ? 0 : sim.latency.scaledMs(`${def.system}.${route.op}`);
+      await delay(answerMs + (fault?.latencyMs ?? 0));
       sim.scheduler.settle();
       const timesOut = fault !== null && (fault.timeout || (fault.stuck && !action.jobs));
       if (fault && !fault.lostResponse && (timesOut || fault.status)) {

@@ -169,6 +169,9 @@ export class OperationsService {
 
   private async update(p: Principal, row: OperationEntity, update: string, arg: Record<string, unknown>, what: string): Promise<OperatorAnswerDto> {
     if (row.status !== 'running' && row.status !== 'waiting') throw new ConflictError(`operation ${row.id} is ${row.status}`);
+    // The projection may lag: an operation that has just ended says so itself.
+    const live = await this.queryProgress(row.id).catch(() => null);
+    if (live && live.closedAt) throw new ConflictError(`operation ${row.id} is ${live.status}`);
     const handle = await this.handle(row.id);
     let answer: OperatorAnswerDto;
     try {

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { Worker } from '@temporalio/worker';
-import { HISTORIES_DIR } from '../support/histories';
+import { HISTORIES_DIR, readRecordedHistory } from '../support/histories';
 
 /**
  * Every recorded history replays against the current workflow code: a change that would break a running
@@ -15,8 +15,7 @@ describe('recorded histories replay against the current workflow code', () => {
   });
 
   it.each(files)('%s', async (file) => {
-    const history = JSON.parse(readFileSync(path.join(HISTORIES_DIR, file), 'utf8'));
-    const workflowId = path.basename(file, '.json');
+    const { workflowId, history } = readRecordedHistory(file, JSON.parse(readFileSync(path.join(HISTORIES_DIR, file), 'utf8')));
     const results = Worker.runReplayHistories(
       { workflowBundle: { codePath: process.env.LIFELINE_WORKFLOW_BUNDLE as string } },
       [{ workflowId, history }],

@@ -90,6 +90,7 @@ describe('failover through the API', () => {
 
     const handle = tw.client.workflow.getHandle(started.body.operationId);
     await recordHistory(handle, 'failover-15-vms');
+    await recordHistory(tw.client.workflow.getHandle(`${started.body.operationId}/wave-2`), 'failover-15-vms-wave-2');
   });
 });
 

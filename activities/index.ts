@@ -5,6 +5,7 @@ import { createClmActivities } from './clm';
 import { createContainerActivities } from './containers';
 import { createProtectionActivities } from './protection';
 import { createEstateActivities } from './estate';
+import { createFailbackActivities } from './failback';
 import { createInventoryActivities } from './inventory';
 import { createManagementActivities } from './management';
 import { createFailoverInventoryActivities } from './failover-inventory';
@@ -23,6 +24,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createContainerActivities(deps),
     ...createFailoverInventoryActivities(deps),
     ...createRecoveryActivities(deps),
+    ...createFailbackActivities(deps),
   };
 }
 

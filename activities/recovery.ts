@@ -21,8 +21,11 @@ export interface VmProbe {
 
 export interface RecoveryTarget {
   vm: string;
-  /** `tag` / `time` as chosen in pre-flight. */
-  point: { kind: 'tag'; tag: string; at: string } | { kind: 'time'; at: string };
+  /**
+   * `tag` / `time` as chosen in pre-flight; `latest-time` (InMage's Latest Time) after a final sync, when the
+   * source VMs are already off (failback), with `at` the time they were quiesced.
+   */
+  point: { kind: 'tag'; tag: string; at: string } | { kind: 'time'; at: string } | { kind: 'latest-time'; at: string };
 }
 
 /** Bounded parallelism for per-VM calls inside one activity, heartbeating as items complete. */
@@ -56,6 +59,7 @@ function volumesOf(report: TagReport): VolumeRetention[] {
 }
 
 function toInmagePoint(point: RecoveryTarget['point']): InmagePoint {
+  if (point.kind === 'latest-time') return { type: 'latestTime' };
   return point.kind === 'tag' ? { type: 'tag', tag: point.tag } : { type: 'specificTime', time: point.at };
 }
 
@@ -139,9 +143,13 @@ export function createRecoveryActivities(deps: ActivityDeps) {
       return out;
     },
 
-    /** Recovers one VM at the DR site to its chosen point (powered off: re-IP comes first). */
-    async recoverVm(input: { tenant: string; target: RecoveryTarget; idempotencyKey: string }): Promise<{ vmId: string; recoveredTo: string }> {
-      const submitted = await inmage.recoverVm(input.tenant, input.target.vm, { recoveryPoint: toInmagePoint(input.target.point), powerOn: false }, input.idempotencyKey);
+    /**
+     * Recovers one VM at the DR site (or, `direction: 'failback'`, at the primary over failback protection)
+     * to its chosen point, powered off: re-IP comes first.
+     */
+    async recoverVm(input: { tenant: string; target: RecoveryTarget; idempotencyKey: string; direction?: 'failback' }): Promise<{ vmId: string; recoveredTo: string }> {
+      const spec = { recoveryPoint: toInmagePoint(input.target.point), powerOn: false, ...(input.direction ? { direction: input.direction } : {}) };
+      const submitted = await inmage.recoverVm(input.tenant, input.target.vm, spec, input.idempotencyKey);
       if (submitted.alreadyRecovered) return { vmId: submitted.alreadyRecovered.vmId, recoveredTo: input.target.point.at };
       const jobId = submitted.job?.id;
       if (!jobId) throw ApplicationFailure.retryable(`inmage.recover gave no job for ${input.target.vm}`);

@@ -328,3 +328,58 @@ export interface SiteFailoverResult {
   siteId: string;
   tenants: SiteTenantStatus[];
 }
+
+// ---- failback and resume ------------------------------------------------------------------------------
+
+export interface FailbackInput {
+  tenantId: string;
+  planId?: string;
+  request: OperationRequest;
+  /** Only these VMs fail back (partial failback); every VM at the DR site when absent. */
+  vms?: string[];
+  /** The maintenance window opens at this time; without it the failback waits for an `approve` before the DR VMs stop. */
+  maintenanceWindowStart?: string;
+  /** Seconds between replication-status polls while pairs resync (workflow timers); default 60. */
+  statusPollSeconds?: number;
+}
+
+/** The outage a failback causes: from the first DR VM's power-off to the last primary VM's health. */
+export interface FailbackOutage {
+  startedAt: string;
+  endedAt: string;
+  seconds: number;
+}
+
+export interface FailbackResult {
+  tenantId: string;
+  status: 'failed-back' | 'partially-failed-back' | 'aborted';
+  failedBack: number;
+  failed: { vm: string; reason: string }[];
+  blocked: { vm: string; reason: string }[];
+  skipped: string[];
+  notStarted: string[];
+  outage: FailbackOutage | null;
+  /** Forward protection re-established for these VMs (Differential Sync). */
+  reprotected: number;
+  drResourcesReleased: { vmsDeleted: number; ipsReleased: number; drillSnapshotsDeleted: number };
+  makespanSeconds: number;
+  fixup: FixupReport | null;
+}
+
+export interface ResumeInput {
+  tenantId: string;
+  planId?: string;
+  request: OperationRequest;
+  /** Must be true: changes made at the DR site since the failover are discarded. */
+  confirmDataLoss?: boolean;
+  statusPollSeconds?: number;
+}
+
+export interface ResumeResult {
+  tenantId: string;
+  restarted: number;
+  reprotected: number;
+  drResourcesReleased: { vmsDeleted: number; ipsReleased: number; drillSnapshotsDeleted: number };
+  fixup: FixupReport | null;
+  makespanSeconds: number;
+}

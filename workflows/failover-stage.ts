@@ -18,6 +18,10 @@ const vmSteps = proxyActivities<LifelineActivities>({
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 5 },
 });
 
+/**
+ * What a VM needs in its wave: `nics`/`hostname` are the identity it gets where it recovers; `primaryIps` the
+ * addresses it leaves, which DNS and firewall rules stop naming (on failback: its DR addresses).
+ */
 export interface StageVmFacts {
   fqdn: string;
   primaryIps: string[];
@@ -33,6 +37,8 @@ export interface VmOutcome {
   vmId?: string;
   reason?: string;
   startedAt?: string;
+  /** When its guest answered its health checks (the end of its outage on a failback). */
+  healthyAt?: string;
   finishedAt?: string;
   attempts: number;
 }
@@ -40,6 +46,8 @@ export interface VmOutcome {
 export interface FailoverStageInput {
   operationId: string;
   tenant: string;
+  /** `failback` recovers at the primary over failback protection; a failover when absent. */
+  direction?: 'failback';
   stage: ScheduleStage;
   vms: ScheduledVm[];
   facts: Record<string, StageVmFacts>;
@@ -89,7 +97,7 @@ export async function failoverStage(input: FailoverStageInput): Promise<Failover
 
   setHandler(progressQuery, (): OperationView => ({
     id: workflowInfo().workflowId,
-    kind: 'failover',
+    kind: input.direction ?? 'failover',
     tenantId: null,
     status: paused ? 'waiting' : 'running',
     phase: `wave ${input.stage.group}`,
@@ -141,10 +149,13 @@ export async function failoverStage(input: FailoverStageInput): Promise<Failover
     const key = `${input.operationId}:${vm.vm}:a${o.attempts}`;
     try {
       o.step = 'recover';
-      const { vmId } = await vmSteps.recoverVm({ tenant: input.tenant, target: { vm: vm.vm, point: facts.point }, idempotencyKey: `${key}:recover` });
+      const { vmId } = await vmSteps.recoverVm({
+        tenant: input.tenant, target: { vm: vm.vm, point: facts.point }, idempotencyKey: `${key}:recover`, ...(input.direction ? { direction: input.direction } : {}),
+      });
       o.vmId = vmId;
       o.step = 'start';
       await vmSteps.startVm({ vm: vm.vm, vmId, hostname: facts.hostname, nics: facts.nics, probes: facts.probes, idempotencyPrefix: key });
+      o.healthyAt = new Date().toISOString();
       o.step = 'publish';
       await vmSteps.publishVm({
         tenant: input.tenant, vm: vm.vm, fqdn: facts.fqdn, primaryIps: facts.primaryIps, drIps: facts.nics.map((n) => n.ip), idempotencyPrefix: key,

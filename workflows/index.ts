@@ -1,5 +1,6 @@
 // Every workflow the worker registers. Workflow code is bundled for Temporal's deterministic sandbox.
 export { estateCheck } from './estate-check';
+export { failback } from './failback';
 export { failover } from './failover';
 export { failoverStage } from './failover-stage';
 export { onboarding } from './onboarding';
@@ -8,3 +9,4 @@ export { managementFixup } from './fixup';
 export { managementMetadataCapture } from './metadata-capture';
 export { siteFailover } from './site-failover';
 export { protectionChange } from './protection-change';
+export { resume } from './resume';

@@ -16,8 +16,8 @@ export const OPERATION_KIND_RULES: Record<StartableKind, OperationKindRule> = {
   onboarding: { workflowType: 'onboarding', roles: ['provider-admin', 'provider-operator'], from: ['registered', 'error'] },
   'protection-change': { workflowType: 'protectionChange', roles: ['provider-admin', 'provider-operator'], from: ['protected'] },
   failover: { workflowType: 'failover', roles: ['provider-admin', 'provider-operator', 'tenant-admin'], from: ['protected'] },
-  failback: { roles: ['provider-admin', 'provider-operator'], from: ['failed-over'] },
-  resume: { roles: ['provider-admin', 'provider-operator'], from: ['failed-over'] },
+  failback: { workflowType: 'failback', roles: ['provider-admin', 'provider-operator'], from: ['failed-over'] },
+  resume: { workflowType: 'resume', roles: ['provider-admin', 'provider-operator'], from: ['failed-over'] },
   drill: { roles: ['provider-admin', 'provider-operator', 'tenant-admin'], from: ['protected'] },
   // Fix-up re-run (e.g. one service after a manual repair): to the DR identities while failed over, back to the primary ones once protected.
   fixup: { workflowType: 'managementFixup', roles: ['provider-admin', 'provider-operator'], from: ['failed-over', 'protected'] },

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsISO8601, ValidateBy, ValidateIf } from 'class-validator';
+import { IsISO8601, IsOptional, ValidateBy, ValidateIf } from 'class-validator';
 import { MANAGEMENT_SERVICE_KINDS } from '../../infra/persistence/enums';
 import { OPERATION_KINDS, OPERATION_STATUSES, type OperationKind, type OperationStatus } from '../../domain/lifecycle';
 import type { OperationEntity } from '../../infra/persistence/entities';
@@ -58,6 +58,12 @@ export class CreateOperationDto {
   @Int({ optional: true, min: 1, max: 3600, description: 'Onboarding, protection-change: seconds between replication-status polls (default 60)' }) statusPollSeconds?: number;
   @Bool({ optional: true, description: 'Onboarding: size master targets for DR drills, at most 40 VMDKs each (default true)' }) drillsEnabled?: boolean;
   @Ip({ optional: true, version: 4, description: "Onboarding: the enterprise's IPsec peer (default: first host of its primary network)" }) vpnPeer?: string;
+  @TextArray({ optional: true, min: 1, max: 5000, description: 'Failback: only these VMs return to the primary (partial failback); a VM whose dependency stays at the DR site is refused. Every VM at the DR site when omitted' }) vms?: string[];
+
+  @ApiPropertyOptional({ description: 'Failback: the maintenance window opens at this time (the DR VMs stop then); without it the failback waits for an approve', format: 'date-time' })
+  @IsOptional()
+  @IsISO8601({ strict: true }, { message: 'maintenanceWindowStart must be an ISO 8601 time' })
+  maintenanceWindowStart?: string;
 }
 
 export class SiteFailoverDto {

@@ -49,6 +49,7 @@ export class OperationsService {
       throw new ConflictError(`tenant ${tenant.name} is ${tenant.state}; ${dto.kind} starts only from ${rule.from.join(' or ')}`);
     }
     await this.checkProtectionChange(tenant.id, dto);
+    await this.checkFailback(tenant.id, dto);
 
     const { requestId: _ignored, kind: _kind, ...rest } = dto;
     const request: OperationRequest = { requestedBy: p.name, requestId };
@@ -204,6 +205,39 @@ export class OperationsService {
     if (already.length > 0) problems.push(`protection.add names VMs already protected: ${already.join(', ')}`);
     const notProtected = remove.filter((n) => found.get(n)?.replicationState === 'unprotected');
     if (notProtected.length > 0) problems.push(`protection.remove names VMs that are not protected: ${notProtected.join(', ')}`);
+    if (problems.length > 0) throw new UnprocessableError(problems);
+  }
+
+  /**
+   * Resume discards the DR site's changes: the request must say so. A partial failback names VMs of the
+   * tenant, and none of them may depend on a VM that stays at the DR site.
+   */
+  private async checkFailback(tenantId: string, dto: CreateOperationDto): Promise<void> {
+    if (dto.kind === 'resume' && dto.confirmDataLoss !== true) {
+      throw new UnprocessableError(['confirmDataLoss must be true: resume discards every change made at the DR site since the failover']);
+    }
+    if (dto.kind !== 'failback') {
+      const misplaced = (['vms', 'maintenanceWindowStart'] as const).filter((f) => dto[f] !== undefined);
+      if (misplaced.length > 0) throw new UnprocessableError(misplaced.map((f) => `${f} is only for kind failback, not ${dto.kind}`));
+      return;
+    }
+    if (!dto.vms) return;
+    const vms = await this.uow.run((tx) => tx.vms.findByNames(tenantId, dto.vms as string[]));
+    const unknown = dto.vms.filter((n) => !vms.some((v) => v.name === n));
+    if (unknown.length > 0) throw new UnprocessableError([`vms names VMs not in the tenant's inventory: ${unknown.join(', ')}`]);
+    const plan = await this.uow.run(async (tx) => {
+      const plans = await tx.plans.listByTenant(tenantId);
+      const chosen = plans.find((p) => p.plan.id === dto.planId) ?? (plans.length === 1 ? plans[0] : undefined);
+      return chosen ? tx.plans.findById(chosen.plan.id) : null;
+    });
+    // Without a plan the workflow refuses the failback itself, naming the plans to choose from.
+    if (!plan) return;
+    const moving = new Set(dto.vms);
+    const atDr = new Set((await this.uow.run((tx) => tx.vms.findByNames(tenantId, plan.dependencies.flatMap((d) => d.dependsOn))))
+      .filter((v) => v.drIps && v.drIps.length > 0).map((v) => v.name));
+    const problems = plan.dependencies
+      .filter((d) => moving.has(d.vm))
+      .flatMap((d) => d.dependsOn.filter((on) => !moving.has(on) && atDr.has(on)).map((on) => `${d.vm} depends on ${on}, which stays at the DR site: fail them back together`));
     if (problems.length > 0) throw new UnprocessableError(problems);
   }
 

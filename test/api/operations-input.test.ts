@@ -49,8 +49,8 @@ describe.each(DIALECTS)('operations: bad input (%s)', (dialect) => {
   });
 
   it('says plainly that a kind not built yet cannot start', async () => {
-    const res = await start({ kind: 'failback', tenantId: e.tenantId }).expect(422);
-    expect(res.body.message).toEqual(['kind failback is not available yet in this release']);
+    const res = await start({ kind: 'drill', tenantId: e.tenantId }).expect(422);
+    expect(res.body.message).toEqual(['kind drill is not available yet in this release']);
   });
 
   it('answers 404 for an unknown operation and validates list filters', async () => {

@@ -1,0 +1,118 @@
+import type { AddressInfo } from 'node:net';
+import { getDataSourceToken } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import { seedDemoEstate, type DemoTenant } from '../../infra/demo/demo-estate';
+import { TenantEntity } from '../../infra/persistence/entities';
+import type { FailbackResult } from '../../workflows/contracts';
+import { startEstate, type Estate } from '../clients/estate-fixture';
+import { ADMIN_TOKEN, startTestApp, type TestApp } from '../support/api';
+import { recordHistory } from '../support/histories';
+import { startTestWorker, type TestWorker } from '../support/worker';
+
+interface SimVm { name: string; site: string; origin: string; power_state: string; hostname: string; nics: { ip_address: string }[] }
+interface SimState {
+  compute: { vms: SimVm[] };
+  bna: { pools: { purpose?: string; reservations: unknown[] }[] };
+  inmage: { plans: { direction: string }[]; pairs: { direction: string; state: string; server: string }[]; controlServers: { name: string }[]; drillSnapshots: unknown[] };
+}
+
+/**
+ * Failover, then failback through the API on the real Temporal server against the simulated estate: every
+ * VM returns to the primary with its original identity, management services pointed back, forward
+ * protection in Differential Sync, and nothing of the tenant left at the DR site.
+ */
+describe('failback through the API', () => {
+  let estate: Estate;
+  let t: TestApp;
+  let tw: TestWorker;
+  let tenant: DemoTenant;
+  const taskQueue = `failback-${Math.random().toString(36).slice(2, 8)}`;
+
+  beforeAll(async () => {
+    estate = await startEstate({ timeScale: 0.0005 });
+    t = await startTestApp('sqlite', { temporalTaskQueue: taskQueue });
+    await t.app.listen(0, '127.0.0.1');
+    const apiUrl = `http://127.0.0.1:${(t.app.getHttpServer().address() as AddressInfo).port}`;
+    const dataSource = t.app.get<DataSource>(getDataSourceToken());
+    tw = await startTestWorker({ dataSource, clients: estate.clients, estateEndpoints: [] }, 'failback', { taskQueue });
+    [tenant] = await seedDemoEstate({
+      apiUrl, adminToken: ADMIN_TOKEN, simUrl: estate.sim.url, tenants: 1, vmsPerTenant: 12, managementVmsPerTenant: 3, alreadyProtected: true, waveConcurrency: 2,
+    });
+    await dataSource.manager.update(TenantEntity, { id: tenant.id }, { state: 'protected' });
+  });
+
+  afterAll(async () => {
+    await tw?.stop();
+    await t?.close();
+    await estate?.close();
+  });
+
+  async function waitFor(operationId: string, done: (op: Record<string, unknown>) => boolean): Promise<Record<string, unknown>> {
+    for (let i = 0; i < 900; i++) {
+      const res = await t.http.get(`/v1/operations/${encodeURIComponent(operationId)}`).set(t.auth());
+      if (done(res.body)) return res.body;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    throw new Error(`operation ${operationId} did not get there`);
+  }
+  const ended = (op: Record<string, unknown>) => ['completed', 'failed', 'cancelled'].includes(op.status as string);
+  const state = async () => (await estate.control.state(tenant.name)) as SimState;
+
+  it('returns every VM to the primary with its identity, re-protects, and leaves nothing at the DR site', async () => {
+    const primaryBefore = new Map((await state()).compute.vms.filter((v) => v.origin === 'primary').map((v) => [v.name, v]));
+    expect(primaryBefore.size).toBe(15);
+
+    const fo = await t.http.post('/v1/operations').set(t.auth()).send({ kind: 'failover', tenantId: tenant.id, requestId: 'fo-1' }).expect(202);
+    const foOp = await waitFor(fo.body.operationId, ended);
+    expect(foOp.status).toBe('completed');
+
+    const fb = await t.http.post('/v1/operations').set(t.auth()).send({ kind: 'failback', tenantId: tenant.id, requestId: 'fb-1', statusPollSeconds: 1 }).expect(202);
+    const id = fb.body.operationId as string;
+    const waiting = await waitFor(id, (op) => op.status === 'waiting' && String(op.waitingFor).includes('maintenance window') || ended(op));
+    expect(waiting.waitingFor).toBe('approval of the maintenance window');
+    const progress = waiting.progress as { failbackReplication?: { differentialSync: number; total: number } };
+    expect(progress.failbackReplication).toMatchObject({ differentialSync: 15, total: 15 });
+    // The DR VMs still run while the window is closed.
+    expect((await state()).compute.vms.filter((v) => v.site === 'dr-1' && v.origin === 'recovered').length).toBe(15);
+    await t.http.post(`/v1/operations/${encodeURIComponent(id)}/approve`).set(t.auth()).send({ comment: 'window open' }).expect(200);
+
+    const op = await waitFor(id, ended);
+    expect(op.error ?? null).toBeNull();
+    expect(op.status).toBe('completed');
+    const result = op.result as FailbackResult;
+    expect(result).toMatchObject({ status: 'failed-back', failedBack: 15, reprotected: 15, failed: [], blocked: [] });
+    expect(result.drResourcesReleased.vmsDeleted).toBe(15);
+    expect(result.fixup?.direction).toBe('failback');
+    expect(result.outage!.seconds).toBeGreaterThan(0);
+    expect(result.outage!.seconds).toBeLessThan(result.makespanSeconds);
+    process.stdout.write(`failback outage: ${result.outage!.seconds.toFixed(2)} s of ${result.makespanSeconds.toFixed(2)} s\n`);
+
+    const tenantNow = await t.http.get(`/v1/tenants/${tenant.id}`).set(t.auth()).expect(200);
+    expect(tenantNow.body.state).toBe('protected');
+
+    const s = await state();
+    // Every VM back at the primary, running, with its original identity.
+    const primaryNow = s.compute.vms.filter((v) => v.origin === 'primary');
+    expect(primaryNow.map((v) => v.name).sort()).toEqual([...primaryBefore.keys()].sort());
+    for (const vm of primaryNow) {
+      const before = primaryBefore.get(vm.name)!;
+      expect(vm.power_state).toBe('POWERED_ON');
+      expect(vm.hostname).toBe(before.hostname);
+      expect(vm.nics.map((n) => n.ip_address)).toEqual(before.nics.map((n) => n.ip_address));
+    }
+    // Nothing left at the DR site: no VM, no DR data address, no failback plan or control server, no drill.
+    expect(s.compute.vms.filter((v) => v.site === 'dr-1')).toEqual([]);
+    expect(s.bna.pools.filter((p) => p.purpose === 'dr-data').flatMap((p) => p.reservations)).toEqual([]);
+    expect(s.inmage.plans.filter((p) => p.direction === 'failback')).toEqual([]);
+    expect(s.inmage.controlServers.filter((c) => c.name.includes('-fb-'))).toEqual([]);
+    expect(s.inmage.drillSnapshots).toEqual([]);
+    // Forward protection in Differential Sync for every volume.
+    expect(s.inmage.pairs.filter((p) => p.direction !== 'forward' || p.state !== 'Differential Sync')).toEqual([]);
+
+    // The DR occupancy clock stopped.
+    const audit = await t.http.get(`/v1/audit-events?tenantId=${tenant.id}`).set(t.auth()).expect(200);
+    expect(audit.body.items.map((e: { action: string }) => e.action)).toContain('billing.dr-occupancy-stopped');
+
+    await recordHistory(tw.client.workflow.getHandle(id), 'failback-15-vms');
+  });
+});

@@ -1,0 +1,94 @@
+import type { AddressInfo } from 'node:net';
+import { getDataSourceToken } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import { seedDemoEstate, type DemoTenant } from '../../infra/demo/demo-estate';
+import { TenantEntity } from '../../infra/persistence/entities';
+import type { ResumeResult } from '../../workflows/contracts';
+import { startEstate, type Estate } from '../clients/estate-fixture';
+import { ADMIN_TOKEN, startTestApp, type TestApp } from '../support/api';
+import { startTestWorker, type TestWorker } from '../support/worker';
+
+interface SimVm { name: string; site: string; origin: string; power_state: string; hostname: string; nics: { ip_address: string }[] }
+interface SimState {
+  compute: { vms: SimVm[] };
+  bna: { pools: { purpose?: string; reservations: unknown[] }[] };
+  inmage: { plans: { direction: string }[]; pairs: { direction: string; state: string; server: string }[]; controlServers: { name: string }[]; drillSnapshots: unknown[] };
+}
+
+/**
+ * Failover, then resume through the API (real Temporal server, simulated estate): refused without the
+ * explicit confirmation that DR-side changes are lost; with it, the primary VMs restart from their images,
+ * protection resumes, and nothing of the tenant is left at the DR site.
+ */
+describe('resume through the API', () => {
+  let estate: Estate;
+  let t: TestApp;
+  let tw: TestWorker;
+  let tenant: DemoTenant;
+  const taskQueue = `resume-${Math.random().toString(36).slice(2, 8)}`;
+
+  beforeAll(async () => {
+    estate = await startEstate({ timeScale: 0.0005 });
+    t = await startTestApp('sqlite', { temporalTaskQueue: taskQueue });
+    await t.app.listen(0, '127.0.0.1');
+    const apiUrl = `http://127.0.0.1:${(t.app.getHttpServer().address() as AddressInfo).port}`;
+    const dataSource = t.app.get<DataSource>(getDataSourceToken());
+    tw = await startTestWorker({ dataSource, clients: estate.clients, estateEndpoints: [] }, 'resume', { taskQueue });
+    [tenant] = await seedDemoEstate({
+      apiUrl, adminToken: ADMIN_TOKEN, simUrl: estate.sim.url, tenants: 1, vmsPerTenant: 12, managementVmsPerTenant: 3, alreadyProtected: true, waveConcurrency: 2,
+    });
+    await dataSource.manager.update(TenantEntity, { id: tenant.id }, { state: 'protected' });
+  });
+
+  afterAll(async () => {
+    await tw?.stop();
+    await t?.close();
+    await estate?.close();
+  });
+
+  async function waitFor(operationId: string, done: (op: Record<string, unknown>) => boolean): Promise<Record<string, unknown>> {
+    for (let i = 0; i < 900; i++) {
+      const res = await t.http.get(`/v1/operations/${encodeURIComponent(operationId)}`).set(t.auth());
+      if (done(res.body)) return res.body;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    throw new Error(`operation ${operationId} did not get there`);
+  }
+  const ended = (op: Record<string, unknown>) => ['completed', 'failed', 'cancelled'].includes(op.status as string);
+  const state = async () => (await estate.control.state(tenant.name)) as SimState;
+
+  it('refuses without confirmDataLoss; with it, restarts the primary and resumes protection', async () => {
+    const fo = await t.http.post('/v1/operations').set(t.auth()).send({ kind: 'failover', tenantId: tenant.id, requestId: 'fo-1' }).expect(202);
+    expect((await waitFor(fo.body.operationId, ended)).status).toBe('completed');
+
+    for (const confirmDataLoss of [undefined, false]) {
+      const refused = await t.http.post('/v1/operations').set(t.auth()).send({ kind: 'resume', tenantId: tenant.id, confirmDataLoss }).expect(422);
+      expect(JSON.stringify(refused.body)).toContain('confirmDataLoss must be true');
+    }
+    const wrongField = await t.http.post('/v1/operations').set(t.auth()).send({ kind: 'resume', tenantId: tenant.id, confirmDataLoss: true, vms: ['x'] }).expect(422);
+    expect(JSON.stringify(wrongField.body)).toContain('vms is only for kind failback');
+    expect((await t.http.get(`/v1/tenants/${tenant.id}`).set(t.auth()).expect(200)).body.state).toBe('failed-over');
+
+    const started = await t.http.post('/v1/operations').set(t.auth()).send({ kind: 'resume', tenantId: tenant.id, confirmDataLoss: true, requestId: 'rs-1', statusPollSeconds: 1 }).expect(202);
+    const op = await waitFor(started.body.operationId, ended);
+    expect(op.error ?? null).toBeNull();
+    expect(op.status).toBe('completed');
+    expect(op.result as ResumeResult).toMatchObject({ restarted: 15, reprotected: 15 });
+    expect((op.result as ResumeResult).drResourcesReleased.vmsDeleted).toBe(15);
+    expect((await t.http.get(`/v1/tenants/${tenant.id}`).set(t.auth()).expect(200)).body.state).toBe('protected');
+
+    const s = await state();
+    const primary = s.compute.vms.filter((v) => v.origin === 'primary');
+    expect(primary).toHaveLength(15);
+    expect(primary.filter((v) => v.power_state !== 'POWERED_ON')).toEqual([]);
+    expect(s.compute.vms.filter((v) => v.site === 'dr-1')).toEqual([]);
+    expect(s.bna.pools.filter((p) => p.purpose === 'dr-data').flatMap((p) => p.reservations)).toEqual([]);
+    expect(s.inmage.pairs.filter((p) => p.direction !== 'forward' || p.state !== 'Differential Sync')).toEqual([]);
+    // The restart went through the compute power-on of each primary VM, after InMage resumed its protection.
+    const ops = await estate.control.ops({ tenant: tenant.name });
+    const resumed = ops.filter((e) => e.system === 'inmage' && e.op === 'resumeProtection' && e.outcome === 'ok');
+    expect(resumed).toHaveLength(15);
+    const audit = await t.http.get(`/v1/audit-events?tenantId=${tenant.id}`).set(t.auth()).expect(200);
+    expect(audit.body.items.map((e: { action: string }) => e.action)).toContain('billing.dr-occupancy-stopped');
+  });
+});

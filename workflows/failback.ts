@@ -1,0 +1,335 @@
+import {
+  ApplicationFailure, CancellationScope, condition, executeChild, getExternalWorkflowHandle, isCancellation, proxyActivities, setHandler, sleep, workflowInfo,
+} from '@temporalio/workflow';
+import type { LifelineActivities } from '../activities';
+import type { ReplicationProgress } from '../activities/failback';
+import type { FailoverVmFacts } from '../activities/failover-inventory';
+import { compilePlan } from '../domain/plan-compiler';
+import type { ExecutionSchedule, RecoveryPlanSpec, ScheduledVm } from '../domain/recovery-plan';
+import type { VmRunStatus } from '../domain/stage-dispatcher';
+import { inventoryWrite, longPoll, quickCall } from './activity-options';
+import {
+  abortUpdate, approveUpdate, FailbackInput, FailbackResult, FixupInput, FixupReport, MANAGEMENT_FIXUP_WORKFLOW, pauseUpdate, resumeUpdate, retryVmUpdate,
+  searchAttributes, skipVmUpdate, stageCommandSignal, workflowIds, type StageCommand,
+} from './contracts';
+import { failoverStage, type StageVmFacts, type VmOutcome } from './failover-stage';
+import { OperationTracker } from './operation-tracker';
+
+const inventory = proxyActivities<LifelineActivities>(inventoryWrite);
+const systems = proxyActivities<LifelineActivities>({ ...quickCall, startToCloseTimeout: '10 minutes', heartbeatTimeout: '20 seconds' });
+const jobs = proxyActivities<LifelineActivities>(longPoll);
+
+/** The gate before the DR VMs stop: the tenant's maintenance window. */
+export const MAINTENANCE_WINDOW_GATE = 'maintenance-window';
+
+/**
+ * Failback with changes, the primary site standing (PRODUCT workflow 5): failback protection replicates the
+ * DR VMs back to the primary; once in Differential Sync and the maintenance window opens (a scheduled time or
+ * an approval), the DR VMs get a final tag and stop, and the VMs recover at the primary in plan order with
+ * the failover's waves and operator controls, back to their primary identities. Then the management fix-up
+ * in the failback direction, validation, DR resources released, forward protection resumed and in
+ * Differential Sync, the DR occupancy clock stopped. The outage (DR power-off → primary health) is reported.
+ */
+export async function failback(input: FailbackInput): Promise<FailbackResult> {
+  const tracker = new OperationTracker('failback', input.tenantId, input.request);
+  const id = workflowInfo().workflowId;
+  const pollMs = (input.statusPollSeconds ?? 60) * 1000;
+  const approvedGates = new Set<string>();
+  const preSkipped = new Set<string>();
+  const outcomes: Record<string, VmOutcome> = {};
+  let schedule: ExecutionSchedule | undefined;
+  let waitingGate: string | null = null;
+  let activeStage: string | null = null;
+  let paused: string | null = null;
+  let aborted: string | null = null;
+
+  const forward = async (cmd: StageCommand) => {
+    if (activeStage) await getExternalWorkflowHandle(activeStage).signal(stageCommandSignal, cmd);
+  };
+  const knownVm = (vm: string) => {
+    if (!schedule?.vms.some((v) => v.vm === vm)) throw new Error(`${vm} is not in this failback`);
+  };
+
+  setHandler(approveUpdate, (a) => {
+    const gate = (a.gate ?? waitingGate) as string;
+    approvedGates.add(gate);
+    tracker.setProgress({ approvals: [...approvedGates] });
+    return { accepted: true, detail: `${gate === MAINTENANCE_WINDOW_GATE ? 'maintenance window' : `wave ${gate}`} approved by ${a.by}` };
+  }, {
+    validator: (a) => {
+      if (!waitingGate && !a.gate) throw new Error('the failback is not waiting for an approval');
+      if (a.gate && a.gate !== MAINTENANCE_WINDOW_GATE && !schedule?.stages.some((s) => s.group === a.gate && s.approvalRequired)) throw new Error(`no gate ${a.gate} awaits approval`);
+    },
+  });
+  setHandler(pauseUpdate, async (a) => {
+    paused = `paused by ${a.by}`;
+    await forward({ action: 'pause', by: a.by });
+    return { accepted: true, detail: 'no new VM starts until resumed; VMs already recovering finish' };
+  }, { validator: (_a) => { if (paused) throw new Error('the failback is already paused'); } });
+  setHandler(resumeUpdate, async (a) => {
+    paused = null;
+    await forward({ action: 'resume', by: a.by });
+    return { accepted: true, detail: `resumed by ${a.by}` };
+  });
+  setHandler(abortUpdate, async (a) => {
+    aborted = `aborted by ${a.by}`;
+    await forward({ action: 'abort', by: a.by });
+    return { accepted: true, detail: 'no new VM starts; VMs already recovering finish; the failback ends as aborted' };
+  }, { validator: (_a) => { if (aborted) throw new Error('the failback is already aborting'); } });
+  setHandler(skipVmUpdate, async (a) => {
+    preSkipped.add(a.vm);
+    await forward({ action: 'skip', vm: a.vm, by: a.by });
+    return { accepted: true, detail: `${a.vm} will not fail back; its dependents go ahead without it` };
+  }, {
+    validator: (a) => {
+      knownVm(a.vm);
+      const s = outcomes[a.vm]?.status;
+      if (s === 'recovered' || s === 'running') throw new Error(`${a.vm} is ${s}`);
+    },
+  });
+  setHandler(retryVmUpdate, async (a) => {
+    await forward({ action: 'retry', vm: a.vm, by: a.by });
+    return { accepted: true, detail: `${a.vm} will be tried again with a new attempt` };
+  }, {
+    validator: (a) => {
+      knownVm(a.vm);
+      const stage = schedule!.vms.find((v) => v.vm === a.vm)!.stage;
+      if (activeStage !== workflowIds.child(id, `wave-${stage}`)) throw new Error(`${a.vm} can be retried only while its wave runs`);
+    },
+  });
+
+  /** Polls replication on workflow timers (never a busy loop) until every VM is in Differential Sync. */
+  const untilInSync = async (tenant: string, vms: string[], direction: 'forward' | 'failback', key: string): Promise<ReplicationProgress> => {
+    for (;;) {
+      const p = await systems.getReplicationProgress({ tenant, vms, direction });
+      tracker.setProgress({ [key]: p });
+      if (p.differentialSync === p.total) return p;
+      await sleep(pollMs);
+    }
+  };
+
+  await tracker.publish();
+  let stopped = false;
+  try {
+    const facts = await tracker.step('load tenant and plan', () => inventory.loadFailoverFacts({ tenantId: input.tenantId, planId: input.planId }));
+    const tenant = facts.tenant;
+    const atDr = await tracker.step('VMs running at the DR site', () => systems.listRecoveredServers({ tenant: tenant.name }), (r) => ({ vms: r.vms.length }));
+    const chosen = choose(facts.plan.spec, atDr.vms, input.vms);
+    await inventory.setTenantState({ tenantId: tenant.id, to: 'failing-back', from: ['failed-over'] });
+    tracker.setProgress({ plan: facts.plan.name, vms: chosen, partial: chosen.length < atDr.vms.length });
+
+    await tracker.step('notify: failback beginning', () =>
+      systems.notifyTenant({ tenant: tenant.name, summary: `Failback beginning for ${tenant.name}: ${chosen.length} VMs return to ${tenant.primarySite}`, severity: 2, idempotencyKey: `${id}:notify:begin` }),
+    );
+    await tracker.step('failback protection (DR → primary)', () =>
+      jobs.createFailbackProtection({ tenant: tenant.name, primarySite: tenant.primarySite, drSite: tenant.drSite, vms: chosen, idempotencyPrefix: `${id}:failbackProtection` }),
+    (r) => ({ plans: r.plans.map((p) => `${p.name}: ${p.servers.length} VMs`) }));
+    await tracker.waitFor('failback replication to reach Differential Sync', () => untilInSync(tenant.name, chosen, 'failback', 'failbackReplication'));
+
+    if (!approvedGates.has(MAINTENANCE_WINDOW_GATE)) {
+      waitingGate = MAINTENANCE_WINDOW_GATE;
+      const opens = input.maintenanceWindowStart ? Date.parse(input.maintenanceWindowStart) : null;
+      const what = opens === null ? 'approval of the maintenance window' : `the maintenance window at ${input.maintenanceWindowStart} (or an approval)`;
+      const opened = () => approvedGates.has(MAINTENANCE_WINDOW_GATE) || aborted !== null;
+      await tracker.waitFor(what, async () => {
+        if (opens === null) await condition(opened);
+        else if (opens > Date.now()) await condition(opened, opens - Date.now());
+      });
+      waitingGate = null;
+    }
+    if (aborted) throw ApplicationFailure.nonRetryable(`${aborted} before the DR VMs stopped; they still run at ${tenant.drSite}`, 'FailbackAborted');
+
+    const planVms = new Map(facts.vms.map((v) => [v.name, v]));
+    stopped = true;
+    const quiesce = await tracker.step('quiesce: final tag and DR VMs powered off', () =>
+      systems.quiesceDrVms({
+        tenant: tenant.name, primarySite: tenant.primarySite, drSite: tenant.drSite, vms: chosen, tag: `failback-${workflowInfo().runId.slice(0, 8)}`, idempotencyPrefix: `${id}:quiesce`,
+      }),
+    (q) => q);
+    const primary = await tracker.step('primary identities', () =>
+      systems.loadPrimaryIdentities({ tenant: tenant.name, primarySite: tenant.primarySite, vms: chosen.map((n) => ({ name: n, fqdn: planVms.get(n)!.fqdn, primaryIps: planVms.get(n)!.primaryIps })) }),
+    );
+
+    const compiled = compilePlan(restrict(facts.plan.spec, chosen), chosen.map((n) => planVms.get(n)!), facts.plan.caps);
+    if (!compiled.ok) throw ApplicationFailure.nonRetryable(`recovery plan ${facts.plan.name} no longer compiles: ${compiled.problems.map((p) => p.message).join('; ')}`);
+    schedule = compiled.schedule;
+    tracker.setProgress({ stages: schedule.stages.map((s) => ({ index: s.index, group: s.group, vms: s.vms.length, status: 'pending', approvalRequired: s.approvalRequired })) });
+    for (const vm of schedule.vms) outcomes[vm.vm] = { status: 'pending', attempts: 0 };
+    const drIpsOf = (f: FailoverVmFacts) => f.drIps ?? [];
+    const stageFacts = (vms: ScheduledVm[]): Record<string, StageVmFacts> =>
+      Object.fromEntries(vms.map((v) => {
+        const f = planVms.get(v.vm)!;
+        // Back to the primary identity; DNS and firewall rules stop naming the DR addresses.
+        return [v.vm, { fqdn: f.fqdn, primaryIps: drIpsOf(f), probes: f.probes, hostname: primary[v.vm].hostname, nics: primary[v.vm].nics, point: { kind: 'latest-time', at: quiesce.outageStartedAt } }];
+      }));
+
+    for (const stage of schedule.stages) {
+      const stageProgress = (tracker.view.progress.stages as { index: number; status: string; counts?: unknown; workflowId?: string }[])[stage.index];
+      if (stage.vms.length === 0) {
+        stageProgress.status = 'empty';
+        continue;
+      }
+      if (aborted) break;
+      if (stage.approvalRequired && !approvedGates.has(stage.group)) {
+        waitingGate = stage.group;
+        await tracker.waitFor(`approval before wave ${stage.group}`, () => condition(() => approvedGates.has(stage.group) || aborted !== null));
+        waitingGate = null;
+        if (aborted) break;
+      }
+      const stageVms = schedule.vms.filter((v) => v.stage === stage.index);
+      const outside: Record<string, VmRunStatus> = {};
+      for (const vm of stageVms) for (const d of vm.dependsOn) if (outcomes[d] && !stageVms.some((s) => s.vm === d)) outside[d] = outcomes[d].status;
+      const childId = workflowIds.child(id, `wave-${stage.index}`);
+      activeStage = childId;
+      stageProgress.status = 'running';
+      stageProgress.workflowId = childId;
+      tracker.setProgress({ activeStage: childId });
+      const result = await tracker.step(`wave ${stage.index}: ${stage.group}`, () =>
+        executeChild(failoverStage, {
+          workflowId: childId,
+          args: [{
+            operationId: id, tenant: tenant.name, direction: 'failback', stage, vms: stageVms, facts: stageFacts(stageVms),
+            caps: { slots: minCap(stage.maxConcurrency, schedule!.caps.perSite), perMasterTarget: schedule!.caps.perMasterTarget },
+            outside, preSkipped: stageVms.filter((v) => preSkipped.has(v.vm)).map((v) => v.vm),
+          }],
+          typedSearchAttributes: [
+            { key: searchAttributes.tenantId, value: tenant.id },
+            { key: searchAttributes.operationKind, value: 'failback' },
+            { key: searchAttributes.siteId, value: tenant.drSiteId },
+            { key: searchAttributes.recoveryPlanId, value: facts.plan.id },
+          ],
+        }),
+      (r) => countsOf(r.outcomes));
+      activeStage = null;
+      tracker.setProgress({ activeStage: null });
+      Object.assign(outcomes, result.outcomes);
+      stageProgress.status = result.aborted ? 'aborted' : 'done';
+      stageProgress.counts = countsOf(result.outcomes);
+      await tracker.publish();
+      if (result.aborted) break;
+    }
+
+    const back = schedule.vms.filter((v) => outcomes[v.vm].status === 'recovered').map((v) => v.vm);
+    let fixup: FixupReport | null = null;
+    if (!aborted && back.length > 0) {
+      const fixupInput: FixupInput = {
+        tenantId: tenant.id,
+        direction: 'failback',
+        identities: back.map((vm) => {
+          const f = planVms.get(vm)!;
+          return { vm, role: f.role, from: { hostname: f.fqdn, ips: drIpsOf(f) }, to: { hostname: primary[vm].hostname, ips: primary[vm].nics.map((n) => n.ip) } };
+        }),
+        request: input.request,
+      };
+      fixup = await tracker.step('management fix-up (failback)', () =>
+        executeChild<(i: FixupInput) => Promise<FixupReport>>(MANAGEMENT_FIXUP_WORKFLOW, { workflowId: workflowIds.child(id, 'fixup'), args: [fixupInput] }),
+      (r) => ({ manageable: r.manageable, services: r.services.map((s) => `${s.kind}: ${s.outcome}`) }));
+    }
+
+    const validation = await tracker.step('validation at the primary', () =>
+      systems.validateRecoveredVms({
+        tenant: tenant.name, drSite: tenant.primarySite,
+        vms: back.map((vm) => ({ name: vm, vmId: outcomes[vm].vmId as string, fqdn: planVms.get(vm)!.fqdn, drIps: primary[vm].nics.map((n) => n.ip) })),
+      }),
+    (v) => v);
+    const released = await tracker.step('release DR resources', () =>
+      jobs.releaseDrResources({ tenantId: tenant.id, tenant: tenant.name, drSite: tenant.drSite, vms: back, idempotencyPrefix: `${id}:release` }),
+    (r) => r);
+    await tracker.step('resume forward protection', () => jobs.resumeForwardProtection({ tenant: tenant.name, vms: back, idempotencyPrefix: `${id}:reprotect` }), (r) => r);
+    const reprotected = await tracker.waitFor('forward replication to reach Differential Sync', () => untilInSync(tenant.name, back, 'forward', 'forwardReplication'));
+    await tracker.step('remove failback control servers', () => systems.removeFailbackControlServers({ tenant: tenant.name, idempotencyPrefix: `${id}:removeControlServers` }), (r) => r);
+
+    const healthy = back.map((vm) => outcomes[vm].healthyAt).filter((t): t is string => !!t).map((t) => Date.parse(t));
+    const outage = healthy.length > 0
+      ? { startedAt: quiesce.outageStartedAt, endedAt: new Date(Math.max(...healthy)).toISOString(), seconds: (Math.max(...healthy) - Date.parse(quiesce.outageStartedAt)) / 1000 }
+      : null;
+    const by = (s: VmRunStatus) => schedule!.vms.filter((v) => outcomes[v.vm].status === s).map((v) => v.vm);
+    const failed = by('failed').map((vm) => ({ vm, reason: outcomes[vm].reason ?? 'failed' }));
+    const blocked = by('blocked').map((vm) => ({ vm, reason: outcomes[vm].reason ?? 'blocked' }));
+    const result: FailbackResult = {
+      tenantId: tenant.id,
+      status: aborted ? 'aborted' : failed.length + blocked.length > 0 || back.length < chosen.length ? 'partially-failed-back' : 'failed-back',
+      failedBack: back.length,
+      failed,
+      blocked,
+      skipped: by('skipped'),
+      notStarted: by('pending'),
+      outage,
+      reprotected: reprotected.differentialSync,
+      drResourcesReleased: released,
+      makespanSeconds: (Date.now() - Date.parse(tracker.view.startedAt)) / 1000,
+      fixup,
+    };
+    tracker.setProgress({ validation, outage });
+
+    const stillAtDr = atDr.vms.filter((vm) => !back.includes(vm));
+    await tracker.step('notify: failback complete', () =>
+      systems.notifyTenant({
+        tenant: tenant.name,
+        summary: `Failback complete for ${tenant.name}: ${back.length} VMs back at ${tenant.primarySite}${outage ? ` (outage ${Math.round(outage.seconds)} s)` : ''}, ${stillAtDr.length} still at ${tenant.drSite}`,
+        severity: result.status === 'failed-back' ? 3 : 1,
+        idempotencyKey: `${id}:notify:complete`,
+      }),
+    );
+    if (stillAtDr.length === 0) {
+      await inventory.emitBillingEvent({ tenantId: tenant.id, operationId: id, event: 'dr-occupancy-stopped', at: new Date().toISOString(), includedDays: 0 });
+      await inventory.setTenantState({ tenantId: tenant.id, to: 'protected', from: ['failing-back'] });
+    } else {
+      await inventory.setTenantState({ tenantId: tenant.id, to: 'failed-over', from: ['failing-back'] });
+    }
+    if (aborted) {
+      await tracker.fail(new Error(`${aborted}: ${back.length} VMs failed back before the abort`), true);
+      return result;
+    }
+    await tracker.complete(result);
+    return result;
+  } catch (err) {
+    await CancellationScope.nonCancellable(async () => {
+      // Before the DR VMs stopped the tenant still runs at the DR site; after, it is half-way: error.
+      await inventory.setTenantState({ tenantId: input.tenantId, to: stopped ? 'error' : 'failed-over', from: ['failing-back'] }).catch(() => undefined);
+      await tracker.fail(err, isCancellation(err));
+    });
+    throw err;
+  }
+}
+
+/**
+ * The VMs this failback moves: the named ones (each running at the DR site, and none depending on a VM that
+ * stays there) or every VM at the DR site.
+ */
+export function choose(spec: RecoveryPlanSpec, atDr: string[], named?: string[]): string[] {
+  if (!named || named.length === 0) {
+    if (atDr.length === 0) throw ApplicationFailure.nonRetryable('no VM of this tenant runs at the DR site; nothing to fail back', 'NothingToFailBack');
+    return atDr;
+  }
+  const dr = new Set(atDr);
+  const moving = new Set(named);
+  const problems = named.filter((vm) => !dr.has(vm)).map((vm) => `${vm} does not run at the DR site`);
+  for (const d of spec.dependencies ?? []) {
+    if (!moving.has(d.vm)) continue;
+    for (const on of d.dependsOn) if (dr.has(on) && !moving.has(on)) problems.push(`${d.vm} depends on ${on}, which stays at the DR site`);
+  }
+  if (problems.length > 0) throw ApplicationFailure.nonRetryable(`partial failback refused: ${problems.join('; ')}`, 'PartialFailbackRefused', problems);
+  return [...named].sort();
+}
+
+/** The plan narrowed to the VMs that move: their groups, in order, and the dependencies among them. */
+export function restrict(spec: RecoveryPlanSpec, vms: string[]): RecoveryPlanSpec {
+  const keep = new Set(vms);
+  return {
+    groups: spec.groups.map((g) => ({ ...g, vms: g.vms.filter((v) => keep.has(v)) })).filter((g) => g.vms.length > 0),
+    dependencies: (spec.dependencies ?? []).filter((d) => keep.has(d.vm)).map((d) => ({ vm: d.vm, dependsOn: d.dependsOn.filter((o) => keep.has(o)) })).filter((d) => d.dependsOn.length > 0),
+  };
+}
+
+function minCap(a: number | null, b: number | null): number | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  return Math.min(a, b);
+}
+
+function countsOf(outcomes: Record<string, VmOutcome>): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const o of Object.values(outcomes)) counts[o.status] = (counts[o.status] ?? 0) + 1;
+  return counts;
+}

@@ -1,0 +1,113 @@
+import { ApplicationFailure, CancellationScope, executeChild, isCancellation, proxyActivities, sleep, workflowInfo } from '@temporalio/workflow';
+import type { LifelineActivities } from '../activities';
+import { compilePlan } from '../domain/plan-compiler';
+import { inventoryWrite, longPoll, quickCall } from './activity-options';
+import { FixupInput, FixupReport, MANAGEMENT_FIXUP_WORKFLOW, ResumeInput, ResumeResult, workflowIds } from './contracts';
+import { OperationTracker } from './operation-tracker';
+
+const inventory = proxyActivities<LifelineActivities>(inventoryWrite);
+const systems = proxyActivities<LifelineActivities>({ ...quickCall, startToCloseTimeout: '10 minutes', heartbeatTimeout: '20 seconds' });
+const jobs = proxyActivities<LifelineActivities>(longPoll);
+
+/**
+ * Resume (PRODUCT workflow 5, the primary standing): changes made at the DR site since the failover are
+ * discarded. The DR VMs stop, InMage resumes the existing forward protection from the primary's images, the
+ * primary VMs restart in plan order (a VM unchanged at the DR site simply restarts), DNS, firewall rules and
+ * management services point back at the primary, DR resources are released, the DR occupancy clock stops.
+ */
+export async function resume(input: ResumeInput): Promise<ResumeResult> {
+  const tracker = new OperationTracker('resume', input.tenantId, input.request);
+  const id = workflowInfo().workflowId;
+  const pollMs = (input.statusPollSeconds ?? 60) * 1000;
+  await tracker.publish();
+  let stopped = false;
+  try {
+    if (input.confirmDataLoss !== true) {
+      throw ApplicationFailure.nonRetryable('resume discards every change made at the DR site: confirmDataLoss must be true', 'DataLossNotConfirmed');
+    }
+    const facts = await tracker.step('load tenant and plan', () => inventory.loadFailoverFacts({ tenantId: input.tenantId, planId: input.planId }));
+    const tenant = facts.tenant;
+    const atDr = (await tracker.step('VMs running at the DR site', () => systems.listRecoveredServers({ tenant: tenant.name }), (r) => ({ vms: r.vms.length }))).vms;
+    await inventory.setTenantState({ tenantId: tenant.id, to: 'failing-back', from: ['failed-over'] });
+    const all = facts.vms.map((v) => v.name);
+    tracker.setProgress({ plan: facts.plan.name, changedAtDrDiscarded: atDr, restarting: all.length });
+
+    await tracker.step('notify: resume beginning', () =>
+      systems.notifyTenant({ tenant: tenant.name, summary: `Resume for ${tenant.name}: changes made at ${tenant.drSite} are discarded; ${tenant.primarySite} restarts from its images`, severity: 2, idempotencyKey: `${id}:notify:begin` }),
+    );
+    stopped = true;
+    await tracker.step('DR VMs powered off', () =>
+      systems.quiesceDrVms({ tenant: tenant.name, primarySite: tenant.primarySite, drSite: tenant.drSite, vms: all, idempotencyPrefix: `${id}:stop` }),
+    (q) => q);
+    await tracker.step('resume protection from the primary images', () => jobs.resumeForwardProtection({ tenant: tenant.name, vms: all, idempotencyPrefix: `${id}:resume` }), (r) => r);
+
+    const compiled = compilePlan(facts.plan.spec, facts.vms, facts.plan.caps);
+    if (!compiled.ok) throw ApplicationFailure.nonRetryable(`recovery plan ${facts.plan.name} no longer compiles: ${compiled.problems.map((p) => p.message).join('; ')}`);
+    for (const stage of compiled.schedule.stages) {
+      if (stage.vms.length === 0) continue;
+      await tracker.step(`restart wave ${stage.index}: ${stage.group}`, () =>
+        jobs.restartPrimaryVms({ tenant: tenant.name, primarySite: tenant.primarySite, vms: stage.vms, idempotencyPrefix: `${id}:restart` }),
+      (r) => r);
+    }
+
+    const planVms = new Map(facts.vms.map((v) => [v.name, v]));
+    const moved = atDr.filter((vm) => planVms.has(vm));
+    await tracker.step('DNS and firewall back to the primary', async () => {
+      for (const vm of moved) {
+        const f = planVms.get(vm)!;
+        await systems.publishVm({ tenant: tenant.name, vm, fqdn: f.fqdn, primaryIps: f.drIps ?? [], drIps: f.primaryIps, idempotencyPrefix: `${id}:${vm}` });
+      }
+      return { vms: moved.length };
+    }, (r) => r);
+    let fixup: FixupReport | null = null;
+    if (moved.length > 0) {
+      const fixupInput: FixupInput = {
+        tenantId: tenant.id,
+        direction: 'failback',
+        identities: moved.map((vm) => {
+          const f = planVms.get(vm)!;
+          return { vm, role: f.role, from: { hostname: f.fqdn, ips: f.drIps ?? [] }, to: { hostname: f.fqdn, ips: f.primaryIps } };
+        }),
+        request: input.request,
+      };
+      fixup = await tracker.step('management fix-up (failback)', () =>
+        executeChild<(i: FixupInput) => Promise<FixupReport>>(MANAGEMENT_FIXUP_WORKFLOW, { workflowId: workflowIds.child(id, 'fixup'), args: [fixupInput] }),
+      (r) => ({ manageable: r.manageable, services: r.services.map((s) => `${s.kind}: ${s.outcome}`) }));
+    }
+
+    const released = await tracker.step('release DR resources', () =>
+      jobs.releaseDrResources({ tenantId: tenant.id, tenant: tenant.name, drSite: tenant.drSite, vms: all, idempotencyPrefix: `${id}:release` }),
+    (r) => r);
+    const reprotected = await tracker.waitFor('forward replication to reach Differential Sync', async () => {
+      for (;;) {
+        const p = await systems.getReplicationProgress({ tenant: tenant.name, vms: all, direction: 'forward' });
+        tracker.setProgress({ forwardReplication: p });
+        if (p.differentialSync === p.total) return p;
+        await sleep(pollMs);
+      }
+    });
+    await tracker.step('remove failback control servers', () => systems.removeFailbackControlServers({ tenant: tenant.name, idempotencyPrefix: `${id}:removeControlServers` }), (r) => r);
+
+    const result: ResumeResult = {
+      tenantId: tenant.id,
+      restarted: all.length,
+      reprotected: reprotected.differentialSync,
+      drResourcesReleased: released,
+      fixup,
+      makespanSeconds: (Date.now() - Date.parse(tracker.view.startedAt)) / 1000,
+    };
+    await tracker.step('notify: resume complete', () =>
+      systems.notifyTenant({ tenant: tenant.name, summary: `Resume complete for ${tenant.name}: ${all.length} VMs running at ${tenant.primarySite}, protection resumed`, severity: 3, idempotencyKey: `${id}:notify:complete` }),
+    );
+    await inventory.emitBillingEvent({ tenantId: tenant.id, operationId: id, event: 'dr-occupancy-stopped', at: new Date().toISOString(), includedDays: 0 });
+    await inventory.setTenantState({ tenantId: tenant.id, to: 'protected', from: ['failing-back'] });
+    await tracker.complete(result);
+    return result;
+  } catch (err) {
+    await CancellationScope.nonCancellable(async () => {
+      await inventory.setTenantState({ tenantId: input.tenantId, to: stopped ? 'error' : 'failed-over', from: ['failing-back'] }).catch(() => undefined);
+      await tracker.fail(err, isCancellation(err));
+    });
+    throw err;
+  }
+}

@@ -7,7 +7,7 @@ import { Context } from '@temporalio/activity';
  */
 export async function pollUntil<T>(check: () => Promise<T | undefined>, opts: { minMs?: number; maxMs?: number; what: string }): Promise<T> {
   const started = Date.now();
-  const min = opts.minMs ?? 50;
+  const min = opts.minMs ?? 200;
   const max = opts.maxMs ?? 5_000;
   for (;;) {
     const value = await check();

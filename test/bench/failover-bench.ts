@@ -1,5 +1,5 @@
 /**
- * `npm run bench:failover [-- 100 1000 5000] [--time-scale 0.005]`
+ * `npm run bench:failover [-- 100 1000 5000] [--time-scale 0.02] [--wave-cap 20]`
  *
  * A whole primary site fails over (one site, many tenants of 100 VMs each) on the simulator with its latency
  * model. Prints, per size: the makespan of the recovery waves, the plan compiler's critical-path bound for
@@ -28,7 +28,7 @@ import { createLifelineWorker } from '../../infra/temporal/worker';
 
 const VMS_PER_TENANT = 100;
 const MANAGEMENT_PER_TENANT = 4;
-const WAVE_CAP = 20;
+
 /** The simulator's real-world step times (infra/sim/latency.ts), in seconds. */
 const STEP_SECONDS = { recover: 300, start: 30 + 45 + 120, publish: 2 + 15 };
 const ADMIN = 'bench-admin-token-0123456789abcdef';
@@ -67,7 +67,7 @@ async function startSim(timeScale: number): Promise<{ url: string; child: ChildP
   throw new Error('the simulator did not start');
 }
 
-async function runOnce(temporalAddress: string, vms: number, timeScale: number): Promise<Run> {
+async function runOnce(temporalAddress: string, vms: number, timeScale: number, waveCap: number): Promise<Run> {
   const tenants = Math.max(1, Math.round(vms / VMS_PER_TENANT));
   const sim = await startSim(timeScale);
   const taskQueue = `bench-${vms}-${Date.now()}`;
@@ -90,10 +90,10 @@ async function runOnce(temporalAddress: string, vms: number, timeScale: number):
   try {
     const seeded = await seedDemoEstate({
       apiUrl, adminToken: ADMIN, simUrl: sim.url, tenants, vmsPerTenant: VMS_PER_TENANT - MANAGEMENT_PER_TENANT, managementVmsPerTenant: MANAGEMENT_PER_TENANT,
-      alreadyProtected: true, sharedPrimarySite: 'pod-1', waveConcurrency: WAVE_CAP,
+      alreadyProtected: true, sharedPrimarySite: 'pod-1', waveConcurrency: waveCap,
     });
     for (const t of seeded) await dataSource.manager.update(TenantEntity, { id: t.id }, { state: 'protected' });
-    const perSiteCap = WAVE_CAP * tenants;
+    const perSiteCap = waveCap * tenants;
 
     const started = await fetch(`${apiUrl}/v1/operations/site-failover/${seeded[0].primarySiteId}`, { method: 'POST', headers: auth, body: JSON.stringify({ perSiteCap }) });
     const { operationId } = (await started.json()) as { operationId: string };
@@ -168,15 +168,16 @@ async function runOnce(temporalAddress: string, vms: number, timeScale: number):
 async function main(): Promise<void> {
   Runtime.install({ logger: new DefaultLogger('ERROR') });
   const sizes = process.argv.slice(2).filter((a) => /^\d+$/.test(a)).map(Number);
-  const timeScale = Number(arg('--time-scale') ?? 0.005);
+  const timeScale = Number(arg('--time-scale') ?? 0.02);
+  const waveCap = Number(arg('--wave-cap') ?? 20);
   let address = process.env.TEMPORAL_ADDRESS;
   const embedded = address ? undefined : await startDevServer({ dataDir: mkdtempSync(path.join(tmpdir(), 'lifeline-bench-temporal-')) });
   address ??= embedded!.address;
 
   const rows: string[] = [];
   for (const vms of sizes.length ? sizes : [100, 1000, 5000]) {
-    const r = await runOnce(address, vms, timeScale);
-    const zero = await runOnce(address, vms, 0);
+    const r = await runOnce(address, vms, timeScale, waveCap);
+    const zero = await runOnce(address, vms, 0, waveCap);
     const rssMiB = process.resourceUsage().maxRSS / 1024;
     rows.push(
       [
@@ -193,7 +194,7 @@ async function main(): Promise<void> {
     );
     console.log(rows[rows.length - 1]);
   }
-  console.log(`\ntime scale ${timeScale} (real-world seconds × scale); wave cap ${WAVE_CAP} per tenant; ${VMS_PER_TENANT} VMs per tenant`);
+  console.log(`\ntime scale ${timeScale} (real-world seconds × scale); wave cap ${waveCap} per tenant; ${VMS_PER_TENANT} VMs per tenant`);
   await embedded?.stop();
   process.exit(0);
 }

@@ -4,6 +4,7 @@ import * as net from 'node:net';
 import { chooseRecoveryPoint, type RecoveryPointRequest, type VolumeRetention } from '../domain/recovery-point';
 import type { RecoveryPoint as InmagePoint, TagReport } from '../infra/clients/inmage';
 import type { ActivityDeps } from './deps';
+import { eachLimited } from './concurrency';
 import { pollUntil } from './polling';
 
 /** A NIC as the VM gets it at the DR site. */
@@ -26,23 +27,6 @@ export interface RecoveryTarget {
    * source VMs are already off (failback), with `at` the time they were quiesced.
    */
   point: { kind: 'tag'; tag: string; at: string } | { kind: 'time'; at: string } | { kind: 'latest-time'; at: string };
-}
-
-/** Bounded parallelism for per-VM calls inside one activity, heartbeating as items complete. */
-async function eachLimited<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  let done = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        out[i] = await fn(items[i]);
-        Context.current().heartbeat({ done: ++done, of: items.length });
-      }
-    }),
-  );
-  return out;
 }
 
 function volumesOf(report: TagReport): VolumeRetention[] {

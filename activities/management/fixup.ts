@@ -9,7 +9,11 @@ import type { ManagementMetadataSnapshotEntity } from '../../infra/persistence/e
 import { TypeOrmManagementMetadataRepository } from '../../infra/persistence/repositories/management-metadata.repository';
 import { createTypeOrmRepositories } from '../../infra/persistence/repositories';
 import type { FixupDirection, FixupOutcome, FixupServiceReport, VmIdentityChange } from '../../workflows/contracts';
+import { eachLimited } from '../concurrency';
 import type { ActivityDeps } from '../deps';
+
+/** Calls in flight per service while reconciling its records. */
+const RECONCILE_CONCURRENCY = 16;
 import { adapterFor, collectionAdapters, type CollectionAdapter } from './adapters';
 
 /** Everything a fix-up run needs to know about the tenant, read once from the inventory (plain JSON). */
@@ -251,7 +255,8 @@ async function reconcile(
     liveByKey.set(k, [...(liveByKey.get(k) ?? []), r]);
   }
   const counts = { created: 0, updated: 0, removed: 0 };
-  for (const target of want) {
+  // Records are independent (each its own key): many VMs at once, so their latencies add up per slot, not in total.
+  await eachLimited(want, RECONCILE_CONCURRENCY, async (target) => {
     const k = model.key(target);
     const key = (action: string) => `${keyBase}:${action}:${k}`;
     const have = liveByKey.get(k) ?? [];
@@ -269,7 +274,7 @@ async function reconcile(
       await adapter.remove(tenant, extra, (action) => `${keyBase}:${action}:${k}#${String(extra.id)}`);
       counts.removed++;
     }
-  }
+  });
   return counts;
 }
 

@@ -57,6 +57,26 @@ interface SimScenario {
   tenants: SimTenant[];
 }
 
+/**
+ * The tenant's management services as the provider registers them: restore priority (TSM/BCRS order) and,
+ * where the fix-up cannot discover it, the DR-side server to point agents and records at.
+ */
+function managementServices(drSite: string) {
+  return [
+    { kind: 'dns', name: 'dns', primaryEndpoint: 'provider-dns-1', drEndpoint: `${drSite}-dns-1`, restorePriority: 10 },
+    { kind: 'ldap', name: 'active-directory', primaryEndpoint: 'provider-ad-1', drEndpoint: `${drSite}-ad-1`, restorePriority: 10 },
+    { kind: 'firewall', name: 'firewall-policy', primaryEndpoint: 'provider-fw-1', drEndpoint: null, restorePriority: 10 },
+    { kind: 'backup', name: 'tsm', primaryEndpoint: 'provider-tsm-1', drEndpoint: null, restorePriority: 20 },
+    { kind: 'monitoring', name: 'itm', primaryEndpoint: 'provider-itm-1', drEndpoint: null, restorePriority: 30 },
+    { kind: 'event-policy', name: 'event-mapper', primaryEndpoint: 'provider-evt-1', drEndpoint: `${drSite}-evt-1`, restorePriority: 30 },
+    { kind: 'patching', name: 'tem', primaryEndpoint: 'provider-tem-1', drEndpoint: `${drSite}-tem-1`, restorePriority: 40 },
+    { kind: 'cmdb', name: 'cmdb', primaryEndpoint: 'provider-cmdb-1', drEndpoint: null, restorePriority: 50 },
+    { kind: 'asset', name: 'asset-register', primaryEndpoint: 'provider-cmdb-1', drEndpoint: null, restorePriority: 50 },
+    { kind: 'ticketing', name: 'service-desk', primaryEndpoint: 'provider-desk-1', drEndpoint: null, restorePriority: 60 },
+    { kind: 'discovery', name: 'discovery', primaryEndpoint: 'provider-disc-1', drEndpoint: null, restorePriority: 70 },
+  ];
+}
+
 const WAVES = [
   { name: 'data', kinds: ['db', 'file', 'sql'] },
   { name: 'application', kinds: ['app', 'mq', 'batch'] },
@@ -135,6 +155,9 @@ export async function seedDemoEstate(opts: DemoOptions): Promise<DemoTenant[]> {
       })),
     }, opts.adminToken);
     const plan = await call<{ id: string }>('POST', api(`/v1/tenants/${tenant.id}/recovery-plans`), demoPlan(t.vms, opts.waveConcurrency), opts.adminToken);
+    for (const service of managementServices(t.drSite)) {
+      await call('POST', api(`/v1/tenants/${tenant.id}/management-services`), service, opts.adminToken);
+    }
     seeded.push({ id: tenant.id, name: t.id, tier: t.tier.toLowerCase(), primarySiteId: primary.id, vms: t.vms.length, planId: plan.id });
   }
   return seeded;

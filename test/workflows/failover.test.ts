@@ -57,8 +57,11 @@ describe('failover through the API', () => {
     const op = await waitForEnd(started.body.operationId);
     expect(op.error ?? null).toBeNull();
     expect(op.status).toBe('completed');
-    const result = op.result as { recovered: number; status: string };
+    const result = op.result as { recovered: number; status: string; fixup: { manageable: boolean; services: { kind: string; outcome: string; error?: string }[] } };
     expect(result).toMatchObject({ status: 'failed-over', recovered: 15 });
+    // Management fix-up brought every registered service back for the recovered VMs.
+    expect(result.fixup.services.filter((s) => s.outcome === 'failed')).toEqual([]);
+    expect(result.fixup.manageable).toBe(true);
     const tenantNow = await t.http.get(`/v1/tenants/${tenant.id}`).set(t.auth()).expect(200);
     expect(tenantNow.body.state).toBe('failed-over');
 

@@ -614,6 +614,8 @@ export class SimState {
     events: new Collection<MgmtRecord>('evt'),
     firewallRules: new Collection<MgmtRecord>('fwr', (r) => `${r.tenant}|${r.name}`),
     backupNodes: new Collection<MgmtRecord>('node', (r) => `${r.nodeName}`),
+    /** Scheduled backups: one of a kind per node at a backup server (the day-one storage-pool backup after failover). */
+    backupSchedules: new Collection<MgmtRecord>('bsched', (r) => `${r.node}|${r.backupServer}|${r.kind}`),
     patchAgents: new Collection<MgmtRecord>('patch', (r) => `${r.tenant}|${r.server}`),
     cis: new Collection<MgmtRecord>('ci', (r) => `${r.tenant}|${r.name}`),
     assets: new Collection<MgmtRecord>('asset', (r) => `${r.assetTag}`),

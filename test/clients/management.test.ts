@@ -141,4 +141,25 @@ describe('management-service clients against the simulator', () => {
     expect(await c().ldap.deleteComputer('northwind', db.name, key('ldap-del'))).toBe(true);
     expect(await c().ldap.getComputer('northwind', db.name)).toBeNull();
   });
+
+  it('backup: schedules the day-one storage-pool backup of a re-registered node once; an existing one is success', async () => {
+    const [node] = await c().backup.listNodes({ tenant: 'northwind', server: db.name });
+    await c().backup.updateNode(node.id, { ip: drIp, backupServer: 'dr-1-tsm-1' }, key('node'));
+    const spec = { tenant: 'northwind', node: node.nodeName, server: db.name, kind: 'storage-pool' as const, startAt: '2026-11-22T04:00:00.000Z' };
+    const first = await c().backup.scheduleBackup(spec, key('sched'));
+    expect(first).toMatchObject({ alreadyExisted: false, record: { node: node.nodeName, backupServer: 'dr-1-tsm-1', kind: 'storage-pool', status: 'SCHEDULED' } });
+    expect(await c().backup.scheduleBackup(spec, key('sched-again'))).toMatchObject({ alreadyExisted: true, record: { id: first.record.id } });
+    expect(await c().backup.listSchedules({ tenant: 'northwind', backupServer: 'dr-1-tsm-1' })).toEqual([first.record]);
+    expect(systemErrorKind(await failure(c().backup.scheduleBackup({ ...spec, node: 'nope' }, key('sched-nope'))))).toBe('invalid');
+  });
+
+  it('patch, LDAP, event policy and DNS list their DR servers; event sources can be dropped', async () => {
+    for (const [client, name] of [[c().patch, 'dr-1-tem-1'], [c().ldap, 'dr-1-ad-1'], [c().eventPolicy, 'dr-1-evt-1'], [c().dns, 'dr-1-dns-1']] as const) {
+      expect((await client.listServers()).filter((s) => s.site === 'dr-1').map((s) => s.name)).toEqual([name]);
+    }
+    const seeded = await c().eventPolicy.listEvents({ tenant: 'northwind', source: db.ip });
+    expect(seeded.length).toBeGreaterThan(0);
+    expect(await c().eventPolicy.deleteEventsBySource('northwind', [db.ip], key('drop'))).toEqual({ deleted: seeded.length });
+    expect(await c().eventPolicy.listEvents({ tenant: 'northwind', source: db.ip })).toEqual([]);
+  });
 });

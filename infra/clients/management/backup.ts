@@ -24,6 +24,28 @@ export interface BackupNodeSpec {
   schedule?: string;
 }
 
+/** A scheduled backup of a node at the backup server it is registered with. */
+export interface BackupSchedule extends MgmtRecord {
+  server: string | null;
+  node: string;
+  backupServer: string;
+  kind: BackupScheduleKind;
+  startAt: string;
+  status: string;
+}
+
+export type BackupScheduleKind = 'storage-pool';
+
+export interface BackupScheduleSpec {
+  tenant: string;
+  /** The node name. */
+  node: string;
+  /** The machine (VM name) the node backs up. */
+  server?: string;
+  kind: BackupScheduleKind;
+  startAt: string;
+}
+
 export class BackupClient extends ManagementClient {
   constructor(endpoint: SystemEndpoint) {
     super('backup', endpoint);
@@ -50,6 +72,19 @@ export class BackupClient extends ManagementClient {
   /** False when already gone. */
   deregisterNode(id: string, idempotencyKey: string): Promise<boolean> {
     return this.remove('deregisterNode', `/nodes/${seg(id)}`, idempotencyKey);
+  }
+
+  listSchedules(filter: { tenant?: string; server?: string; node?: string; backupServer?: string; kind?: BackupScheduleKind } = {}): Promise<BackupSchedule[]> {
+    return this.list('listSchedules', '/schedules', filter);
+  }
+
+  /**
+   * Schedules a backup of a node at the server it is registered with (the day-one storage-pool backup after a
+   * failover). One of a kind per node and server: an existing one counts as success → that schedule. A node
+   * not registered is a 422 (NODE_NOT_REGISTERED).
+   */
+  scheduleBackup(spec: BackupScheduleSpec, idempotencyKey: string): Promise<Created<BackupSchedule>> {
+    return this.create('scheduleBackup', '/schedules', spec, idempotencyKey);
   }
 
   listServers(): Promise<ProviderServer[]> {

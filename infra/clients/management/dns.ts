@@ -1,5 +1,6 @@
 import type { SystemEndpoint } from '../http-client';
 import { ManagementClient, seg, type MgmtRecord, type Upserted } from './base';
+import type { ProviderServer } from './monitoring';
 
 /** DNS: records per zone by name and type; PUT upserts (point a name at the DR address and back). */
 
@@ -44,5 +45,10 @@ export class DnsClient extends ManagementClient {
   /** False when already gone. */
   deleteDnsRecord(zone: string, name: string, type: DnsRecordType, idempotencyKey: string): Promise<boolean> {
     return this.remove('deleteRecord', `/zones/${seg(zone)}/records/${seg(name)}/${type}`, idempotencyKey);
+  }
+
+  /** The provider's servers of this service, by site (the DR site's among them). */
+  listServers(): Promise<ProviderServer[]> {
+    return this.list('listServers', '/servers');
   }
 }

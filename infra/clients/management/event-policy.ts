@@ -1,5 +1,6 @@
 import type { SystemEndpoint } from '../http-client';
 import { ManagementClient, seg, type IpMap, type MgmtRecord, type Upserted } from './base';
+import type { ProviderServer } from './monitoring';
 
 /**
  * Event-policy mapper (Netcool-like): the server → customer map (FIG. 10, 1004, keyed by customer and
@@ -72,5 +73,16 @@ export class EventPolicyClient extends ManagementClient {
   async rewriteEventSources(tenant: string, map: IpMap, idempotencyKey: string): Promise<{ rewritten: number }> {
     const res = await this.effect<{ rewritten: number }>({ op: 'rewriteEventSources', method: 'POST', path: '/events/rewrite-sources', body: { tenant, map }, idempotencyKey });
     return res.body;
+  }
+
+  /** Deletes a tenant's events from these sources (the "drop" policy for moved servers). */
+  async deleteEventsBySource(tenant: string, sources: string[], idempotencyKey: string): Promise<{ deleted: number }> {
+    const res = await this.effect<{ deleted: number }>({ op: 'deleteEventsBySource', method: 'POST', path: '/events/delete-by-source', body: { tenant, sources }, idempotencyKey });
+    return res.body;
+  }
+
+  /** The provider's event-policy mappers, by site. */
+  listServers(): Promise<ProviderServer[]> {
+    return this.list('listServers', '/servers');
   }
 }

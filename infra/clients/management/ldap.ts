@@ -1,5 +1,6 @@
 import type { SystemEndpoint } from '../http-client';
 import { ManagementClient, seg, type MgmtRecord, type Upserted } from './base';
+import type { ProviderServer } from './monitoring';
 
 /** LDAP / Active Directory: computer entries per tenant and each machine's LDAP client configuration. */
 
@@ -54,5 +55,10 @@ export class LdapClient extends ManagementClient {
   /** Points a machine's LDAP client at a directory server (PUT upsert). */
   configureClient(tenant: string, server: string, spec: { ldapServer: string; baseDn?: string }, idempotencyKey: string): Promise<Upserted<LdapClientConfig>> {
     return this.put('configureClient', `/tenants/${seg(tenant)}/clients/${seg(server)}`, spec, idempotencyKey);
+  }
+
+  /** The provider's servers of this service, by site (the DR site's among them). */
+  listServers(): Promise<ProviderServer[]> {
+    return this.list('listServers', '/servers');
   }
 }

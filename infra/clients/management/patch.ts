@@ -1,5 +1,6 @@
 import type { SystemEndpoint } from '../http-client';
 import { ManagementClient, seg, type Created, type MgmtRecord } from './base';
+import type { ProviderServer } from './monitoring';
 
 /** Patch server (TEM/BigFix-like): patch agents re-pointed at the DR site (never patched there). */
 
@@ -52,5 +53,10 @@ export class PatchClient extends ManagementClient {
   /** False when already gone. */
   deregisterAgent(id: string, idempotencyKey: string): Promise<boolean> {
     return this.remove('deregisterAgent', `/agents/${seg(id)}`, idempotencyKey);
+  }
+
+  /** The provider's servers of this service, by site (the DR site's among them). */
+  listServers(): Promise<ProviderServer[]> {
+    return this.list('listServers', '/servers');
   }
 }

@@ -1,7 +1,7 @@
 import { asObject, badRequest, noContent, notFound, num, ok, read, type Action, type Req } from '../http';
 import { isIpv4 } from '../ip';
 import type { Sim } from '../state';
-import { mgmtSystem, upsert } from './records';
+import { mgmtSystem, upsert, serversRoute } from './records';
 
 /**
  * DNS, `/mgmt/dns/api/v1`: records per zone addressed by name and type; `PUT` is an upsert (the
@@ -18,6 +18,7 @@ export function dnsSystem(sim: Sim) {
   };
   const keyOf = (req: Req): string => `${req.params.zone}|${req.params.name}|${req.params.type.toUpperCase()}`;
   return mgmtSystem(sim, 'dns', [
+    serversRoute(sim, 'dns'),
     {
       method: 'GET',
       path: '/api/v1/zones',

@@ -1,18 +1,20 @@
 import { asObject, badRequest, created, noContent, notFound, ok, read, str, type Action } from '../http';
 import { isIpv4 } from '../ip';
 import type { Sim } from '../state';
-import { ipMap, mgmtSystem, readdress, upsert } from './records';
+import { ipMap, mgmtSystem, readdress, upsert, serversRoute } from './records';
 
 /**
  * Event-policy mapper (Netcool-like), `/mgmt/event-policy/api/v1`, holding the patent's FIG. 10 event
  * management metadata: the server → customer map (1004, one entry per server IP, addressed as
  * `/server-map/{customerId}/{serverIp}` because tenants' address spaces may overlap) and the
  * customer-event-severity → ticket routing (1006: ticket severity, handler pool, ticketing system), plus
- * the event store whose sources are identified by the old addresses until they are rewritten.
+ * the event store whose sources are identified by the old addresses until they are rewritten (or, under a
+ * tenant's "drop" policy, deleted: `POST /events/delete-by-source`; mappings go with `DELETE /server-map/...`).
  */
 export function eventPolicySystem(sim: Sim) {
   const m = () => sim.state.mgmt;
   return mgmtSystem(sim, 'event-policy', [
+    serversRoute(sim, 'event-policy'),
     {
       method: 'GET',
       path: '/api/v1/server-map',
@@ -160,6 +162,31 @@ export function eventPolicySystem(sim: Sim) {
         const tenant = str(body, 'tenant', true);
         const map = ipMap(body);
         return { tenant, target: tenant, run: () => ok({ rewritten: readdress(sim, m().events, tenant, map, ['source']) }) };
+      },
+    },
+    {
+      // The "drop" policy (FIG. 8): a moved server's events are deleted instead of re-sourced.
+      method: 'POST',
+      path: '/api/v1/events/delete-by-source',
+      op: 'deleteEventsBySource',
+      effect: true,
+      handle: (req): Action => {
+        const body = asObject(req.body);
+        const tenant = str(body, 'tenant', true);
+        const sources = body.sources;
+        if (!Array.isArray(sources) || sources.some((v) => !isIpv4(v))) throw badRequest('sources must be an array of IPv4 addresses', 'sources');
+        const drop = new Set(sources as string[]);
+        return {
+          tenant,
+          target: tenant,
+          run: () => {
+            let deleted = 0;
+            for (const e of m().events.list({ tenant })) {
+              if (typeof e.source === 'string' && drop.has(e.source) && m().events.delete(e.id)) deleted++;
+            }
+            return ok({ deleted });
+          },
+        };
       },
     },
   ]);

@@ -1,6 +1,6 @@
 import { asObject, noContent, notFound, ok, read, str, type Action } from '../http';
 import type { Sim } from '../state';
-import { mgmtSystem, upsert } from './records';
+import { mgmtSystem, upsert, serversRoute } from './records';
 
 /**
  * LDAP / Active Directory, `/mgmt/ldap/api/v1`: computer entries per tenant (PUT upsert, DELETE) and
@@ -11,6 +11,7 @@ export function ldapSystem(sim: Sim) {
   const clients = () => sim.state.mgmt.ldapClients;
   const dnOf = (tenant: string, cn: string): string => `cn=${cn},ou=Computers,dc=${tenant},dc=example,dc=com`;
   return mgmtSystem(sim, 'ldap', [
+    serversRoute(sim, 'ldap'),
     {
       method: 'GET',
       path: '/api/v1/tenants/:tenant/computers',

@@ -1,6 +1,6 @@
 import { asObject, badRequest, notFound, ok, read, type Action } from '../http';
 import type { Sim } from '../state';
-import { crudRoutes, mgmtSystem, patch, type Field } from './records';
+import { crudRoutes, mgmtSystem, patch, serversRoute, type Field } from './records';
 
 /**
  * Monitoring server (ITM/TEMS-like), `/mgmt/monitoring/api/v1`. An agent record is one row of the
@@ -74,11 +74,6 @@ export function monitoringSystem(sim: Sim) {
           }),
         ),
     },
-    {
-      method: 'GET',
-      path: '/api/v1/servers',
-      op: 'listServers',
-      handle: () => read(() => ok({ items: sim.state.mgmt.servers.list().filter((s) => s.service === 'monitoring') })),
-    },
+    serversRoute(sim, 'monitoring'),
   ]);
 }

@@ -1,16 +1,14 @@
 import type { Sim } from '../state';
-import { crudRoutes, mgmtSystem } from './records';
+import { crudRoutes, mgmtSystem, serversRoute } from './records';
 
 /**
  * Patch server (TEM/BigFix-like), `/mgmt/patch/api/v1`: patch agents with their server, patch level,
  * priority and schedule (the patent's patch-management metadata). At the DR site agents are re-pointed,
- * not patched.
+ * not patched. `GET /api/v1/servers` lists the provider's patch servers (the DR site's among them).
  */
 export function patchSystem(sim: Sim) {
-  return mgmtSystem(
-    sim,
-    'patch',
-    crudRoutes(sim, {
+  return mgmtSystem(sim, 'patch', [
+    ...crudRoutes(sim, {
       path: '/api/v1/agents',
       noun: 'patch agent',
       collection: () => sim.state.mgmt.patchAgents,
@@ -28,5 +26,6 @@ export function patchSystem(sim: Sim) {
       ops: { create: 'registerAgent', update: 'updateAgent', delete: 'deregisterAgent', list: 'listAgents', get: 'getAgent' },
       filters: ['patchServer'],
     }),
-  );
+    serversRoute(sim, 'patch'),
+  ]);
 }

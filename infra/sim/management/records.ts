@@ -48,6 +48,24 @@ export function mgmtSystem(sim: Sim, service: string, routes: Route[]): SystemDe
   };
 }
 
+/**
+ * `GET /api/v1/servers`: the provider's shared servers of this service (the DR site's monitoring server, TSM
+ * server, patch server, directory server...), so the orchestrator can find the DR side's one by site.
+ */
+export function serversRoute(sim: Sim, service: string): Route {
+  return {
+    method: 'GET',
+    path: '/api/v1/servers',
+    op: 'listServers',
+    handle: (req) =>
+      read(() => {
+        const site = req.query.get('site');
+        const items = sim.state.mgmt.servers.list().filter((s) => s.service === service && (!site || s.site === site));
+        return ok({ items, total: items.length });
+      }),
+  };
+}
+
 /** Validates a body against the field list; `partial` for PATCH. */
 export function parseFields(body: unknown, fields: Field[], partial: boolean): Record<string, unknown> {
   const o = asObject(body);

@@ -112,13 +112,22 @@ export function planFixupServices(
 export interface FixupPolicy {
   required: boolean;
   dependsOn: string[];
+  /** Set on the event-policy row: the set of entries it rewrites or drops for moved servers (patent FIG. 8). */
+  eventPolicy?: EventPolicyMode;
 }
+
+/**
+ * What the event-policy mapper does with a moved server's server → customer entries and event sources:
+ * rewrite them to the new identity (default), or drop them (`metadata.fixup.eventPolicy: 'drop'`).
+ */
+export type EventPolicyMode = 'rewrite' | 'drop';
 
 export function fixupPolicyOf(metadata: Record<string, unknown> | null | undefined): FixupPolicy {
   const raw = metadata && typeof metadata.fixup === 'object' && metadata.fixup !== null ? (metadata.fixup as Record<string, unknown>) : {};
   return {
     required: raw.required !== false,
     dependsOn: Array.isArray(raw.dependsOn) ? raw.dependsOn.filter((d): d is string => typeof d === 'string') : [],
+    ...(raw.eventPolicy === 'drop' || raw.eventPolicy === 'rewrite' ? { eventPolicy: raw.eventPolicy } : {}),
   };
 }
 

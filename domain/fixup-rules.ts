@@ -100,6 +100,11 @@ export interface IdentityMap {
   sites: Record<string, string>;
   /** The target side's server of each service, where known. */
   servers: Partial<Record<ManagementServiceKind, string>>;
+  /**
+   * The target side's server of a service as its provider lists it (no endpoint configured): used for a
+   * reference that is not a replica moving with the tenant (a replica keeps serving at its new address).
+   */
+  fallbackServers?: Partial<Record<ManagementServiceKind, string>>;
   /** The VMs that moved: only their records (and tenant-wide ones) are touched. */
   vms: string[];
   /** Values the target side always has (set on failover, left to the merge on failback). */
@@ -120,6 +125,7 @@ export function identityMap(input: {
   subnets?: { from: string; to: string }[];
   sites?: Record<string, string>;
   servers?: Partial<Record<ManagementServiceKind, string>>;
+  fallbackServers?: Partial<Record<ManagementServiceKind, string>>;
   applyDrOverrides: boolean;
 }): IdentityMap {
   const addresses: Record<string, string> = {};
@@ -140,6 +146,7 @@ export function identityMap(input: {
     hosts,
     sites: { ...(input.sites ?? {}) },
     servers: { ...(input.servers ?? {}) },
+    ...(input.fallbackServers ? { fallbackServers: { ...input.fallbackServers } } : {}),
     vms: input.identities.map((c) => c.vm),
     applyDrOverrides: input.applyDrOverrides,
   };
@@ -180,8 +187,12 @@ export function transformRecord(r: MgmtRec, model: CollectionModel, map: Identit
   for (const [f, kind] of Object.entries(model.serverRefs)) {
     if (typeof out[f] !== 'string') continue;
     const target = map.servers[kind];
-    // Without a configured target server, a replica of the tenant's own server keeps serving: its address moves with it.
-    out[f] = target ?? mapAddress(out[f] as string, map.addresses);
+    const fallback = map.fallbackServers?.[kind];
+    // Without a configured target server, a replica of the tenant's own server keeps serving: its address
+    // moves with it; any other server is replaced by the one the provider lists at the target site.
+    if (target !== undefined) out[f] = target;
+    else if (fallback !== undefined && !isReplicaRef(out[f] as string, map)) out[f] = fallback;
+    else out[f] = mapAddress(out[f] as string, map.addresses);
   }
   if (map.applyDrOverrides && model.drOverrides) Object.assign(out, model.drOverrides);
   return out;
@@ -193,19 +204,29 @@ export function transformRecord(r: MgmtRec, model: CollectionModel, map: Identit
  */
 export function unresolvedServers(records: MgmtRec[], model: CollectionModel, map: IdentityMap): string[] {
   const vms = new Set(map.vms);
-  const moved = new Set(Object.values(map.addresses));
   const out = new Set<string>();
   for (const r of records) {
     if (!inScope(r, vms)) continue;
     for (const [f, kind] of Object.entries(model.serverRefs)) {
       const v = r[f];
-      if (typeof v !== 'string' || map.servers[kind] !== undefined) continue;
-      // A replica's name or address, before or after the move (a re-run finds the new one).
-      if (vms.has(v) || map.addresses[v] !== undefined || moved.has(v)) continue;
+      if (typeof v !== 'string' || map.servers[kind] !== undefined || map.fallbackServers?.[kind] !== undefined) continue;
+      if (isReplicaRef(v, map)) continue;
       out.add(`${kind} server ${v} (${model.id}.${f})`);
     }
   }
   return [...out];
+}
+
+const replicaRefs = new WeakMap<IdentityMap, { vms: Set<string>; moved: Set<string> }>();
+
+/** A replica's name or address, before or after the move (a re-run finds the new one): it moves with the tenant. */
+export function isReplicaRef(v: string, map: IdentityMap): boolean {
+  let refs = replicaRefs.get(map);
+  if (!refs) {
+    refs = { vms: new Set(map.vms), moved: new Set(Object.values(map.addresses)) };
+    replicaRefs.set(map, refs);
+  }
+  return refs.vms.has(v) || map.addresses[v] !== undefined || refs.moved.has(v);
 }
 
 /** Groups records by the model's key; the first of duplicates wins. */

@@ -1,8 +1,8 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { planFixupServices, type FixupServicePlan, type ManagementServiceKind } from '../../domain/fixup-plan';
+import { fixupPolicyOf, planFixupServices, type EventPolicyMode, type FixupServicePlan, type ManagementServiceKind } from '../../domain/fixup-plan';
 import {
-  byKey, changedFields, collectionsOf, desiredAfterMove, identityMap, reverseMerge, unresolvedServers, verifyCollection, type CollectionModel,
+  byKey, changedFields, collectionsOf, desiredAfterMove, identityMap, inScope, reverseMerge, unresolvedServers, verifyCollection, type CollectionModel,
   type IdentityMap, type MgmtRec,
 } from '../../domain/fixup-rules';
 import type { ManagementMetadataSnapshotEntity } from '../../infra/persistence/entities';
@@ -29,6 +29,13 @@ export interface FixupContext {
   services: FixupServicePlan[];
   /** The DR side's server of each service, where configured or listed (drEndpoint, or the DR site's server). */
   drServers: Partial<Record<ManagementServiceKind, string>>;
+  /**
+   * The DR site's server of a service as the provider lists it, where no drEndpoint is set (patching, LDAP,
+   * event policy, DNS): it replaces references to servers that do not move with the tenant.
+   */
+  listedServers?: Partial<Record<ManagementServiceKind, string>>;
+  /** The tenant's event-policy row's policy for moved servers' entries and event sources (FIG. 8). */
+  eventPolicy?: EventPolicyMode;
   /** The primary-side snapshot the run starts from (failover) or merges into (failback). */
   snapshotVersion: number | null;
   /** The DR-side state the failover fix-up left (the failback merge's baseline). */
@@ -65,14 +72,17 @@ export function endpointHost(endpoint: string): string {
   }
 }
 
-const SERVER_KINDS: ManagementServiceKind[] = ['monitoring', 'event-policy', 'backup', 'patching', 'ldap'];
+const SERVER_KINDS: ManagementServiceKind[] = ['monitoring', 'event-policy', 'backup', 'patching', 'ldap', 'dns'];
+
+/** The day-one backup a failover schedules per node re-registered with the DR backup server (TSM/BCRS). */
+const DAY_ONE_BACKUP = 'storage-pool' as const;
 
 export function createFixupActivities(deps: ActivityDeps) {
   const adapters = collectionAdapters(deps.clients);
   const repos = () => createTypeOrmRepositories(deps.dataSource.manager);
   const snapshots = () => new TypeOrmManagementMetadataRepository(deps.dataSource.manager);
 
-  /** The DR site's servers the provider's systems list (monitoring and backup list theirs). */
+  /** The DR site's monitoring and backup servers, as listed: they serve every tenant's moved VMs. */
   async function listedDrServers(site: string): Promise<Partial<Record<ManagementServiceKind, string>>> {
     const out: Partial<Record<ManagementServiceKind, string>> = {};
     const [mon, bkp] = await Promise.all([deps.clients.monitoring.listServers(), deps.clients.backup.listServers()]);
@@ -80,6 +90,28 @@ export function createFixupActivities(deps: ActivityDeps) {
     if (atSite) out.monitoring = atSite.name;
     const tsm = bkp.find((s) => s.site === site);
     if (tsm) out.backup = tsm.name;
+    return out;
+  }
+
+  /**
+   * The DR site's patch, directory, event-policy and DNS servers, as listed: the fallback for a tenant whose
+   * rows set no drEndpoint. A listing that does not answer leaves its kind out (the service that needs it then
+   * reports the server it cannot resolve), so one service being down does not stop the others.
+   */
+  async function listedFallbackServers(site: string): Promise<Partial<Record<ManagementServiceKind, string>>> {
+    const sources: [ManagementServiceKind, () => Promise<{ name: string; site: string }[]>][] = [
+      ['patching', () => deps.clients.patch.listServers()],
+      ['ldap', () => deps.clients.ldap.listServers()],
+      ['event-policy', () => deps.clients.eventPolicy.listServers()],
+      ['dns', () => deps.clients.dns.listServers()],
+    ];
+    const out: Partial<Record<ManagementServiceKind, string>> = {};
+    await Promise.all(
+      sources.map(async ([kind, list]) => {
+        const atSite = (await list().catch(() => [])).find((s) => s.site === site);
+        if (atSite) out[kind] = atSite.name;
+      }),
+    );
     return out;
   }
 
@@ -113,11 +145,14 @@ export function createFixupActivities(deps: ActivityDeps) {
       }
       // A tenant's own row wins over the provider's shared one for the DR server.
       const ordered = [...rows].sort((a, b) => Number(a.tenantId === null) - Number(b.tenantId === null));
-      const drServers: Partial<Record<ManagementServiceKind, string>> = drSite ? await listedDrServers(drSite.name) : {};
+      const [drServers, listed] = drSite ? await Promise.all([listedDrServers(drSite.name), listedFallbackServers(drSite.name)]) : [{}, {}];
+      const listedServers: Partial<Record<ManagementServiceKind, string>> = {};
       for (const kind of SERVER_KINDS) {
         const row = ordered.find((x) => x.kind === kind && x.drEndpoint);
         if (row?.drEndpoint) drServers[kind] = endpointHost(row.drEndpoint);
+        else if (listed[kind] !== undefined && drServers[kind] === undefined) listedServers[kind] = listed[kind];
       }
+      const eventPolicy = ordered.map((x) => (x.kind === 'event-policy' ? fixupPolicyOf(x.metadata).eventPolicy : undefined)).find((p) => p !== undefined) ?? 'rewrite';
       const store = snapshots();
       const [primary, dr] = await Promise.all([store.latest(tenant.id, 'primary'), store.latest(tenant.id, 'dr')]);
       // A DR-side snapshot newer than the last primary capture is this DR period's baseline.
@@ -132,6 +167,8 @@ export function createFixupActivities(deps: ActivityDeps) {
         subnets: mapping.subnets.map((s) => ({ primary: s.primaryCidr, dr: s.drCidr })),
         services: planFixupServices(rows, input.services),
         drServers,
+        listedServers,
+        eventPolicy,
         snapshotVersion: direction === 'failback' && drBaseline?.basedOnVersion ? drBaseline.basedOnVersion : (primary?.version ?? null),
         drBaselineVersion: direction === 'failback' ? (drBaseline?.version ?? null) : null,
       };
@@ -156,10 +193,23 @@ export function createFixupActivities(deps: ActivityDeps) {
       const changes: RestoreServiceResult['changes'] = {};
       const merge: NonNullable<RestoreServiceResult['merge']> = {};
       const expected = new Map<string, MgmtRec[]>();
+      // FIG. 8, by policy: a moved server's server → customer entries and event sources dropped, not rewritten.
+      const drop = kind === 'event-policy' && ctx.direction === 'failover' && ctx.eventPolicy === 'drop' ? dropSelector(map) : null;
+      const notes = new Map<string, string>();
 
       for (const model of models) {
         const adapter = adapterFor(adapters, model);
         const live = await adapter.list(ctx.tenant);
+        if (drop && model.id === 'event-policy.serverMap') {
+          const doomed = live.filter(drop.entry);
+          await eachLimited(doomed, RECONCILE_CONCURRENCY, async (r) => {
+            await adapter.remove?.(ctx.tenant, r, (action) => `${input.keyBase}:${model.id}:drop:${model.key(r)}:${action}`);
+          });
+          for (const vm of map.vms) notes.set(vm, `event-policy entries and event sources dropped by the tenant's policy (fixup.eventPolicy: drop)`);
+          expected.set(model.id, []);
+          changes[model.id] = { created: 0, updated: 0, removed: doomed.length };
+          continue;
+        }
         const captured = base?.records[model.id] ?? [];
         let want: MgmtRec[];
         if (ctx.direction === 'failover') {
@@ -177,10 +227,21 @@ export function createFixupActivities(deps: ActivityDeps) {
         changes[model.id] = await reconcile(adapter, model, ctx.tenant, want, live, map, `${input.keyBase}:${model.id}`);
       }
       if (kind === 'event-policy') {
-        // FIG. 8 (804): the event store's sources move to the new identities too.
+        // FIG. 8 (804): the event store's sources move to the new identities too (or go, by policy).
         const ipOnly = Object.fromEntries(Object.entries(map.addresses).filter(([k]) => !k.includes('/')));
-        const stale = (await deps.clients.eventPolicy.listEvents({ tenant: ctx.tenant })).some((e) => ipOnly[e.source] !== undefined);
-        if (stale) await deps.clients.eventPolicy.rewriteEventSources(ctx.tenant, ipOnly, `${input.keyBase}:event-policy.events:rewrite`);
+        const events = await deps.clients.eventPolicy.listEvents({ tenant: ctx.tenant });
+        if (drop) {
+          const sources = [...new Set(events.filter((e) => drop.source(e.source)).map((e) => e.source))];
+          if (sources.length > 0) {
+            const { deleted } = await deps.clients.eventPolicy.deleteEventsBySource(ctx.tenant, sources, `${input.keyBase}:event-policy.events:drop`);
+            changes['event-policy.events'] = { created: 0, updated: 0, removed: deleted };
+          }
+        } else if (events.some((e) => ipOnly[e.source] !== undefined)) {
+          await deps.clients.eventPolicy.rewriteEventSources(ctx.tenant, ipOnly, `${input.keyBase}:event-policy.events:rewrite`);
+        }
+      }
+      if (kind === 'backup' && ctx.direction === 'failover') {
+        changes['backup.schedules'] = await scheduleDayOneBackups(deps, ctx.tenant, expected.get('backup.nodes') ?? [], `${input.keyBase}:backup.schedules`);
       }
 
       // Verification: read the service again, and judge it against the records it should now hold.
@@ -196,10 +257,29 @@ export function createFixupActivities(deps: ActivityDeps) {
       }
       if (kind === 'event-policy') {
         const old = new Set(Object.keys(map.addresses));
-        const stale = (await deps.clients.eventPolicy.listEvents({ tenant: ctx.tenant })).filter((e) => old.has(e.source));
-        for (const e of stale) tenantWide.push(`event ${e.id} still has the old source ${e.source}`);
+        const events = await deps.clients.eventPolicy.listEvents({ tenant: ctx.tenant });
+        for (const e of events.filter((x) => old.has(x.source))) tenantWide.push(`event ${e.id} still has the old source ${e.source}`);
+        if (drop) {
+          const left = (await deps.clients.eventPolicy.listServerMappings({ tenant: ctx.tenant })) as unknown as MgmtRec[];
+          for (const r of left.filter(drop.entry)) {
+            const vm = typeof r.server === 'string' && map.vms.includes(r.server) ? r.server : null;
+            const text = `event-policy.serverMap still maps ${String(r.serverIp)} to ${String(r.customerId)} (policy: drop)`;
+            if (vm) problems.set(vm, [...(problems.get(vm) ?? []), text]);
+            else tenantWide.push(text);
+          }
+        }
       }
-      return { report: report(ctx, kind, started, problems, tenantWide, covered), changes, ...(ctx.direction === 'failback' ? { merge } : {}) };
+      if (kind === 'backup' && ctx.direction === 'failover') {
+        const scheduled = await deps.clients.backup.listSchedules({ tenant: ctx.tenant, kind: DAY_ONE_BACKUP });
+        const at = new Set(scheduled.map((x) => `${x.node}|${x.backupServer}`));
+        for (const n of expected.get('backup.nodes') ?? []) {
+          if (at.has(`${String(n.nodeName)}|${String(n.backupServer)}`)) continue;
+          const text = `no day-one ${DAY_ONE_BACKUP} backup of node ${String(n.nodeName)} scheduled at ${String(n.backupServer)}`;
+          if (typeof n.server === 'string' && map.vms.includes(n.server)) problems.set(n.server, [...(problems.get(n.server) ?? []), text]);
+          else tenantWide.push(text);
+        }
+      }
+      return { report: report(ctx, kind, started, problems, tenantWide, covered, notes), changes, ...(ctx.direction === 'failback' ? { merge } : {}) };
     },
   };
 }
@@ -212,6 +292,7 @@ function moveMap(ctx: RestoreServiceInput['context'], models: CollectionModel[],
       subnets: ctx.subnets.map((s) => ({ from: s.primary, to: s.dr })),
       sites: { [ctx.sites.primary]: ctx.sites.dr },
       servers: ctx.drServers,
+      fallbackServers: ctx.listedServers ?? {},
       applyDrOverrides: true,
     });
   }
@@ -278,14 +359,52 @@ async function reconcile(
   return counts;
 }
 
+/**
+ * The "drop" policy's selection: a server → customer entry of a moved VM (by name, or by its old or new
+ * address), and an event whose source is a moved VM's old address (events raised since, from the new
+ * address, stay).
+ */
+function dropSelector(map: IdentityMap): { entry: (r: MgmtRec) => boolean; source: (ip: string) => boolean } {
+  const vms = new Set(map.vms);
+  const old = Object.keys(map.addresses).filter((ip) => !ip.includes('/'));
+  const ips = new Set([...old, ...old.map((ip) => map.addresses[ip])]);
+  const oldIps = new Set(old);
+  return {
+    entry: (r) => (typeof r.server === 'string' && r.server !== '' ? vms.has(r.server) : ips.has(String(r.serverIp))) && inScope(r, vms),
+    source: (ip) => oldIps.has(ip),
+  };
+}
+
+/**
+ * TSM/BCRS "schedule day-one backup of the storage pool": one per node of the moved VMs at the DR backup
+ * server it is now registered with, unless it is already scheduled there (a re-run schedules nothing).
+ */
+async function scheduleDayOneBackups(deps: ActivityDeps, tenant: string, nodes: MgmtRec[], keyBase: string): Promise<{ created: number; updated: number; removed: number }> {
+  const existing = await deps.clients.backup.listSchedules({ tenant, kind: DAY_ONE_BACKUP });
+  const have = new Set(existing.map((x) => `${x.node}|${x.backupServer}`));
+  const missing = nodes.filter((n) => !have.has(`${String(n.nodeName)}|${String(n.backupServer)}`));
+  const startAt = new Date().toISOString();
+  let created = 0;
+  await eachLimited(missing, RECONCILE_CONCURRENCY, async (n) => {
+    const node = String(n.nodeName);
+    const res = await deps.clients.backup.scheduleBackup(
+      { tenant, node, ...(typeof n.server === 'string' ? { server: n.server } : {}), kind: DAY_ONE_BACKUP, startAt },
+      `${keyBase}:${DAY_ONE_BACKUP}:${node}`,
+    );
+    if (!res.alreadyExisted) created++;
+  });
+  return { created, updated: 0, removed: 0 };
+}
+
 function report(
   ctx: RestoreServiceInput['context'], kind: ManagementServiceKind, startedAt: string, problems: Map<string, string[]>, tenantWide: string[], covered: Set<string>,
+  notes: Map<string, string> = new Map(),
 ): FixupServiceReport {
   const vms = ctx.identities.map(({ vm }) => {
     const list = problems.get(vm);
     if (list && list.length > 0) return { vm, outcome: 'failed' as FixupOutcome, reason: summarise(list) };
     if (covered.has(vm)) return { vm, outcome: 'restored' as FixupOutcome };
-    return { vm, outcome: 'skipped' as FixupOutcome, reason: `${kind} holds nothing about ${vm}` };
+    return { vm, outcome: 'skipped' as FixupOutcome, reason: notes.get(vm) ?? `${kind} holds nothing about ${vm}` };
   });
   const failed = vms.some((v) => v.outcome === 'failed') || tenantWide.length > 0;
   const outcome: FixupOutcome = failed ? 'failed' : vms.some((v) => v.outcome === 'restored') || covered.size > 0 || vms.length === 0 ? 'restored' : 'skipped';

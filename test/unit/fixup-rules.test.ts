@@ -1,4 +1,4 @@
-import { DEFAULT_RESTORE_PRIORITY, fixupStages, planFixupServices } from '../../domain/fixup-plan';
+import { DEFAULT_RESTORE_PRIORITY, fixupPolicyOf, fixupStages, planFixupServices } from '../../domain/fixup-plan';
 import { collectionById, desiredAfterMove, identityMap, reverseMerge, transformRecord, unresolvedServers, verifyCollection } from '../../domain/fixup-rules';
 
 const agents = collectionById('monitoring.agents')!;
@@ -33,6 +33,13 @@ describe('restore order', () => {
     expect(fixupStages(plans).map((s) => s.kinds)).toEqual([['monitoring'], ['backup'], ['dns']]);
   });
 
+  it("reads the event-policy mapper's policy for moved servers from the row's metadata: rewrite by default, or drop", () => {
+    expect(fixupPolicyOf({ fixup: { eventPolicy: 'drop' } }).eventPolicy).toBe('drop');
+    expect(fixupPolicyOf({ fixup: { eventPolicy: 'rewrite' } }).eventPolicy).toBe('rewrite');
+    expect(fixupPolicyOf({ fixup: { eventPolicy: 'shred' } }).eventPolicy).toBeUndefined();
+    expect(fixupPolicyOf(null).eventPolicy).toBeUndefined();
+  });
+
   it('narrows a re-run to the named services and drops dependencies outside it', () => {
     const plans = planFixupServices([], ['discovery']);
     expect(plans).toEqual([{ kind: 'discovery', priority: DEFAULT_RESTORE_PRIORITY.discovery, dependsOn: [], required: true }]);
@@ -63,6 +70,20 @@ describe('FIG. 10 re-addressing', () => {
     const bare = identityMap({ identities: move, applyDrOverrides: true });
     expect(unresolvedServers([agent('nw-db-1', '10.1.0.5', { monitoringServer: 'provider-mon-1', eventDestination: '10.1.0.2' })], agents, bare)).toEqual(['monitoring server provider-mon-1 (monitoring.agents.monitoringServer)']);
     expect(unresolvedServers([agent('nw-db-1', '10.1.0.5', { eventDestination: '10.1.0.2' })], agents, bare)).toEqual([]);
+  });
+
+  it('falls back to the server the DR site lists for a reference that does not move with the tenant; a replica keeps serving', () => {
+    const listed = identityMap({ identities: move, fallbackServers: { monitoring: 'dr-1-mon-1', 'event-policy': 'dr-1-evt-1', ldap: 'dr-1-ad-1' }, applyDrOverrides: true });
+    const shared = agent('nw-db-1', '10.1.0.5', { monitoringServer: 'provider-mon-1', eventDestination: '10.0.0.20' });
+    expect(unresolvedServers([shared], agents, listed)).toEqual([]);
+    expect(transformRecord(shared, agents, listed)).toMatchObject({ monitoringServer: 'dr-1-mon-1', eventDestination: 'dr-1-evt-1' });
+    // The tenant's own monitoring server (nw-mon-1) and event server (10.1.0.2) are replicas: they move.
+    expect(transformRecord(agent('nw-db-1', '10.1.0.5', { eventDestination: '10.1.0.2' }), agents, listed)).toMatchObject({ monitoringServer: 'nw-mon-1', eventDestination: '10.129.0.2' });
+    // A configured (drEndpoint) server wins over both.
+    const configured = identityMap({ identities: move, servers: { 'event-policy': 'dr-9-evt-1' }, fallbackServers: { 'event-policy': 'dr-1-evt-1' }, applyDrOverrides: true });
+    expect(transformRecord(agent('nw-db-1', '10.1.0.5', { eventDestination: '10.1.0.2' }), agents, configured)).toMatchObject({ eventDestination: 'dr-9-evt-1' });
+    const ldapClients = collectionById('ldap.clients')!;
+    expect(transformRecord({ server: 'nw-db-1', ldapServer: 'provider-ad-1' }, ldapClients, listed)).toMatchObject({ ldapServer: 'dr-1-ad-1' });
   });
 
   it('prefers the live record over the snapshot and leaves VMs that did not move alone', () => {

@@ -145,6 +145,14 @@ describe('managementFixup against the simulated estate', () => {
     for (const n of captured['backup.nodes']) {
       expect(find(now.nodes, (x) => x.nodeName === n.nodeName)[0]).toMatchObject({ ip: drIp(String(n.ip)), backupServer: 'dr-1-tsm-1', schedule: n.schedule });
     }
+    // The day-one storage-pool backup of each re-registered node, at the DR backup server, scheduled after it.
+    const schedules = await estate.clients.backup.listSchedules({ tenant: 'northwind' });
+    for (const n of captured['backup.nodes']) {
+      expect(schedules.filter((x) => x.node === n.nodeName).map((x) => [x.backupServer, x.kind, x.server])).toEqual([['dr-1-tsm-1', 'storage-pool', n.server]]);
+      const at = (op: string) => ops.findIndex((o) => o.system === 'backup' && o.op === op && o.outcome === 'ok' && o.target === n.server);
+      expect(at('scheduleBackup')).toBeGreaterThan(at('registerNode'));
+    }
+    expect(schedules).toHaveLength(captured['backup.nodes'].length);
     for (const p of captured['patching.agents']) {
       expect(find(now.patch, (x) => x.server === p.server)[0]).toMatchObject({ ip: drIp(String(p.ip)), patchServer: 'dr-1-tem-1', patchingEnabled: false, patchLevel: p.patchLevel });
     }
@@ -216,6 +224,9 @@ describe('managementFixup against the simulated estate', () => {
     await estate.control.request('DELETE', '/_sim/faults');
     const again = await fixup({ direction: 'failover', identities, services: ['backup'] });
     expect(again.report!.services.map((s) => [s.kind, s.outcome])).toEqual([['backup', 'restored']]);
+    // Still one day-one backup per node at the DR server (the re-registered node already had its own there).
+    const schedules = await estate.clients.backup.listSchedules({ tenant: 'northwind' });
+    expect(schedules.filter((x) => x.node === node.nodeName).map((x) => x.backupServer)).toEqual(['dr-1-tsm-1']);
     expect(new Set(again.ops.filter((o) => o.outcome === 'ok').map((o) => o.system))).toEqual(new Set(['backup']));
     expectNoDuplicateEffects(await estate.control.ops());
   });

@@ -1,13 +1,10 @@
-import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { In } from 'typeorm';
 import { ProtectedVmEntity } from '../infra/persistence/entities';
 import type { ActivityDeps } from './deps';
+import { eachItem, type BatchOutcome } from './clm';
 import { pollUntil } from './polling';
 import type { DrNic } from './recovery';
-
-/** Failback plans are sized without DR drills: a master target holds at most 57 VMDKs. */
-const FAILBACK_MT_MAX_VMDKS = 57;
 
 /** The control servers and plans a failback adds are named after the tenant, so a repeat finds them. */
 const failbackName = (tenant: string, part: string, i: number) => `${tenant}-fb-${part}${i}`;
@@ -20,21 +17,10 @@ export interface ReplicationProgress {
   minResyncPercent: number | null;
 }
 
-/** Per-item calls, a few at a time, heartbeating as items finish. */
-async function inParallel<T>(items: T[], width: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  let done = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(width, items.length) }, async () => {
-      while (next < items.length) {
-        await fn(items[next++]);
-        Context.current().heartbeat({ done: ++done, of: items.length });
-      }
-    }),
-  );
-}
-
-/** InMage, compute and BNA steps of failback and resume (PRODUCT workflow 5). */
+/**
+ * InMage, compute and BNA steps of failback and resume (PRODUCT workflow 5). Per-VM steps are batches: the
+ * VMs that failed transiently come back in `retry` and the workflow sends them again after a timer.
+ */
 export function createFailbackActivities(deps: ActivityDeps) {
   const { inmage, compute, bna } = deps.clients;
 
@@ -45,40 +31,30 @@ export function createFailbackActivities(deps: ActivityDeps) {
       return { vms: servers.filter((s) => s.recovered !== null).map((s) => s.name).sort() };
     },
 
+    /** The VMDK count of each VM, which sizes the failback plans. */
+    async sizeFailbackSources(input: { tenant: string; vms: string[] }): Promise<BatchOutcome<string, { vm: string; vmdks: number }>> {
+      return eachItem(input.vms, 8, async (vm) => ({ vm, vmdks: (await inmage.getServer(input.tenant, vm)).disks.length }));
+    },
+
     /**
      * Failback protection: reverse replication from the recovered VMs at the DR site to master targets at the
-     * primary site. Servers are split across plans so no master target exceeds its VMDK limit; each plan gets
-     * its own master target (primary site) and process server (DR site).
+     * primary site. Each plan (servers split so no master target exceeds its VMDK limit, see `failbackPlans`)
+     * gets its own master target (primary site) and process server (DR site).
      */
-    async createFailbackProtection(input: { tenant: string; primarySite: string; drSite: string; vms: string[]; idempotencyPrefix: string }): Promise<{
-      plans: { id: string; name: string; servers: string[] }[];
-    }> {
-      const sized: { vm: string; vmdks: number }[] = [];
-      for (const vm of [...input.vms].sort()) sized.push({ vm, vmdks: (await inmage.getServer(input.tenant, vm)).disks.length });
-      const chunks: string[][] = [];
-      let used = Infinity;
-      for (const { vm, vmdks } of sized) {
-        if (used + vmdks > FAILBACK_MT_MAX_VMDKS) {
-          chunks.push([]);
-          used = 0;
-        }
-        chunks[chunks.length - 1].push(vm);
-        used += vmdks;
-      }
-      const plans: { id: string; name: string; servers: string[] }[] = [];
-      for (const [i, servers] of chunks.entries()) {
-        const key = `${input.idempotencyPrefix}:${i + 1}`;
-        const mt = await inmage.registerControlServer(input.tenant, { name: failbackName(input.tenant, 'mt-', i + 1), role: 'mt', site: input.primarySite, drillsEnabled: false }, `${key}:mt`);
-        const ps = await inmage.registerControlServer(input.tenant, { name: failbackName(input.tenant, 'ps-', i + 1), role: 'ps', site: input.drSite }, `${key}:ps`);
+    async createFailbackProtection(input: { tenant: string; primarySite: string; drSite: string; plans: { index: number; servers: string[] }[]; idempotencyPrefix: string }): Promise<
+      BatchOutcome<{ index: number; servers: string[] }, { id: string; name: string; servers: string[] }>
+    > {
+      return eachItem(input.plans, 2, async ({ index, servers }) => {
+        const key = `${input.idempotencyPrefix}:${index}`;
+        const mt = await inmage.registerControlServer(input.tenant, { name: failbackName(input.tenant, 'mt-', index), role: 'mt', site: input.primarySite, drillsEnabled: false }, `${key}:mt`);
+        const ps = await inmage.registerControlServer(input.tenant, { name: failbackName(input.tenant, 'ps-', index), role: 'ps', site: input.drSite }, `${key}:ps`);
         const { plan } = await inmage.createFailbackProtection(
           input.tenant,
-          { name: failbackName(input.tenant, 'plan-', i + 1), masterTargetId: mt.controlServer.id, processServerId: ps.controlServer.id, servers, drillsEnabled: false },
+          { name: failbackName(input.tenant, 'plan-', index), masterTargetId: mt.controlServer.id, processServerId: ps.controlServer.id, servers, drillsEnabled: false },
           `${key}:plan`,
         );
-        plans.push({ id: plan.id, name: plan.name, servers: plan.servers });
-        Context.current().heartbeat({ plans: plans.length, of: chunks.length });
-      }
-      return { plans };
+        return { id: plan.id, name: plan.name, servers: plan.servers };
+      });
     },
 
     /** Replication progress of `vms` in one direction: pair counts by state and the slowest resync. */
@@ -102,62 +78,52 @@ export function createFailbackActivities(deps: ActivityDeps) {
 
     /**
      * The primary identity each VM returns to: the NICs its primary copy had (compute), else its primary
-     * addresses from the inventory.
+     * addresses from the inventory (a primary site rebuilt without its VMs).
      */
-    async loadPrimaryIdentities(input: { tenant: string; primarySite: string; vms: { name: string; fqdn: string; primaryIps: string[] }[] }): Promise<Record<string, { hostname: string; nics: DrNic[] }>> {
-      const out: Record<string, { hostname: string; nics: DrNic[] }> = {};
-      await inParallel(input.vms, 8, async (vm) => {
+    async loadPrimaryIdentities(input: { tenant: string; primarySite: string; vms: { name: string; fqdn: string; primaryIps: string[] }[] }): Promise<
+      BatchOutcome<{ name: string; fqdn: string; primaryIps: string[] }, { vm: string; hostname: string; nics: DrNic[] }>
+    > {
+      return eachItem(input.vms, 8, async (vm) => {
         const found = await compute.findVm(input.tenant, vm.name, input.primarySite);
         const detail = found ? await compute.getVm(found.vm) : null;
         const nics = detail?.nics.length
           ? detail.nics.map((n) => ({ ip: n.ip, prefixLength: n.prefixLength, gateway: n.gateway }))
           : vm.primaryIps.map((ip) => ({ ip, prefixLength: 24, gateway: '' }));
-        out[vm.name] = { hostname: vm.fqdn, nics };
+        return { vm: vm.name, hostname: vm.fqdn, nics };
       });
-      return out;
     },
 
     /**
-     * The maintenance window opens: a final consistency tag on each DR VM (failback; resume discards them), then the DR VMs power off (the
-     * outage starts) and any stale copy still running at the primary is stopped, so the final sync holds
-     * every change and the recovery at the primary can use its VM.
+     * The maintenance window opens: a final consistency tag on each DR VM (failback; resume discards them), then
+     * the DR VMs power off (the outage starts) and any stale copy still running at the primary is stopped, so
+     * the final sync holds every change and the recovery at the primary can use its VM.
      */
-    async quiesceDrVms(input: { tenant: string; primarySite: string; drSite: string; vms: string[]; tag?: string; idempotencyPrefix: string }): Promise<{
-      tagged: number; poweredOff: number; outageStartedAt: string;
-    }> {
-      const tag = input.tag;
-      if (tag) {
-        await inParallel(input.vms, 8, async (vm) => {
-          await inmage.issueConsistencyTag(input.tenant, vm, tag, `${input.idempotencyPrefix}:tag:${vm}`);
-        });
-      }
-      const outageStartedAt = new Date().toISOString();
-      let poweredOff = 0;
-      await inParallel(input.vms, 8, async (vm) => {
+    async quiesceDrVms(input: { tenant: string; primarySite: string; drSite: string; vms: string[]; tag?: string; idempotencyPrefix: string }): Promise<
+      BatchOutcome<string, { vm: string; poweredOff: boolean }>
+    > {
+      return eachItem(input.vms, 8, async (vm) => {
+        if (input.tag) await inmage.issueConsistencyTag(input.tenant, vm, input.tag, `${input.idempotencyPrefix}:tag:${vm}`);
+        let poweredOff = false;
         for (const site of [input.drSite, input.primarySite]) {
           const found = await compute.findVm(input.tenant, vm, site);
           if (found && found.powerState === 'POWERED_ON') {
             await compute.powerOff(found.vm, `${input.idempotencyPrefix}:powerOff:${site}:${vm}`);
-            if (site === input.drSite) poweredOff += 1;
+            if (site === input.drSite) poweredOff = true;
           }
         }
+        return { vm, poweredOff };
       });
-      return { tagged: tag ? input.vms.length : 0, poweredOff, outageStartedAt };
     },
 
     /**
      * Forward protection again, from the primary's images: InMage resumes the forward pairs (a resync) and
      * drops the failback protection. Already running counts as done.
      */
-    async resumeForwardProtection(input: { tenant: string; vms: string[]; idempotencyPrefix: string }): Promise<{ resumed: number; alreadyRunning: number }> {
-      let resumed = 0;
-      let alreadyRunning = 0;
-      await inParallel(input.vms, 8, async (vm) => {
+    async resumeForwardProtection(input: { tenant: string; vms: string[]; idempotencyPrefix: string }): Promise<BatchOutcome<string, { vm: string; alreadyRunning: boolean }>> {
+      return eachItem(input.vms, 8, async (vm) => {
         const r = await inmage.resumeProtection(input.tenant, vm, {}, `${input.idempotencyPrefix}:${vm}`);
-        if (r.alreadyRunning) alreadyRunning += 1;
-        else resumed += 1;
+        return { vm, alreadyRunning: r.alreadyRunning };
       });
-      return { resumed, alreadyRunning };
     },
 
     /** The failback's master targets and process servers, once their plans are gone. */
@@ -178,8 +144,8 @@ export function createFailbackActivities(deps: ActivityDeps) {
     },
 
     /** Resume: each primary VM restarts from its own image and its guest answers. */
-    async restartPrimaryVms(input: { tenant: string; primarySite: string; vms: string[]; idempotencyPrefix: string }): Promise<{ restarted: number; healthyAt: string }> {
-      await inParallel(input.vms, 8, async (vm) => {
+    async restartPrimaryVms(input: { tenant: string; primarySite: string; vms: string[]; idempotencyPrefix: string }): Promise<BatchOutcome<string, { vm: string; healthyAt: string }>> {
+      return eachItem(input.vms, 8, async (vm) => {
         const found = await compute.findVm(input.tenant, vm, input.primarySite);
         if (!found) throw ApplicationFailure.nonRetryable(`${vm} has no VM at the primary site ${input.primarySite} to restart`, 'PrimaryVmMissing');
         await compute.powerOn(found.vm, `${input.idempotencyPrefix}:powerOn:${vm}`);
@@ -192,43 +158,48 @@ export function createFailbackActivities(deps: ActivityDeps) {
           },
           { what: `guest heartbeat of ${vm}` },
         );
+        return { vm, healthyAt: new Date().toISOString() };
       });
-      return { restarted: input.vms.length, healthyAt: new Date().toISOString() };
     },
 
-    /**
-     * Nothing of the tenant's failover stays at the DR site: the recovered VMs powered off and deleted, their
-     * DR data addresses released in BNA (and forgotten by the inventory), drill snapshots removed.
-     */
-    async releaseDrResources(input: { tenantId: string; tenant: string; drSite: string; vms: string[]; idempotencyPrefix: string }): Promise<{
-      vmsDeleted: number; ipsReleased: number; drillSnapshotsDeleted: number;
-    }> {
-      let vmsDeleted = 0;
-      await inParallel(input.vms, 8, async (vm) => {
+    /** The tenant's recovered VMs at the DR site powered off and deleted. */
+    async deleteDrVms(input: { tenant: string; drSite: string; vms: string[]; idempotencyPrefix: string }): Promise<BatchOutcome<string, { vm: string; deleted: boolean }>> {
+      return eachItem(input.vms, 8, async (vm) => {
         const found = await compute.findVm(input.tenant, vm, input.drSite);
-        if (!found) return;
+        if (!found) return { vm, deleted: false };
         if (found.powerState === 'POWERED_ON') await compute.powerOff(found.vm, `${input.idempotencyPrefix}:powerOff:${vm}`);
-        if (await compute.deleteVm(found.vm, `${input.idempotencyPrefix}:delete:${vm}`)) vmsDeleted += 1;
+        return { vm, deleted: await compute.deleteVm(found.vm, `${input.idempotencyPrefix}:delete:${vm}`) };
       });
+    },
 
-      const released: string[] = [];
+    /** The VMs' DR data addresses released in BNA. */
+    async releaseDrDataIps(input: { tenant: string; vms: string[]; idempotencyPrefix: string }): Promise<BatchOutcome<string, { vm: string; released: boolean }>> {
       const pools = await bna.listIpPools({ tenant: input.tenant, purpose: 'dr-data' });
-      for (const pool of pools) {
-        await inParallel(input.vms, 8, async (vm) => {
+      return eachItem(input.vms, 8, async (vm) => {
+        let released = false;
+        for (const pool of pools) {
           const held = await bna.findReservation(pool.id, vm, input.tenant);
-          if (held && (await bna.releaseIp(pool.id, held.address, `${input.idempotencyPrefix}:releaseIp:${vm}`))) released.push(vm);
-        });
-      }
-      if (released.length > 0) {
-        await deps.dataSource.manager.update(ProtectedVmEntity, { tenantId: input.tenantId, name: In(released) }, { drIps: null, drHostname: null, updatedAt: new Date() });
-      }
+          if (held && (await bna.releaseIp(pool.id, held.address, `${input.idempotencyPrefix}:releaseIp:${vm}`))) released = true;
+        }
+        return { vm, released };
+      });
+    },
 
-      const snapshots = (await inmage.listDrillSnapshots(input.tenant)).filter((d) => input.vms.includes(d.server));
-      for (const d of snapshots) {
-        await inmage.deleteDrillSnapshot(input.tenant, d.id, `${input.idempotencyPrefix}:drill:${d.id}`);
-        await pollUntil(async () => ((await inmage.getDrillSnapshot(input.tenant, d.id)) ? undefined : true), { what: `deletion of drill snapshot ${d.vmName}` });
+    /** The inventory forgets the DR addresses it no longer holds (a next failover reserves new ones). */
+    async forgetDrIps(input: { tenantId: string; vms: string[] }): Promise<void> {
+      if (input.vms.length === 0) return;
+      await deps.dataSource.manager.update(ProtectedVmEntity, { tenantId: input.tenantId, name: In(input.vms) }, { drIps: null, updatedAt: new Date() });
+    },
+
+    /** Drill leftovers of these VMs removed (each deletion is an InMage job, awaited). */
+    async deleteDrillLeftovers(input: { tenant: string; vms: string[]; idempotencyPrefix: string }): Promise<{ deleted: number }> {
+      const ids = (await inmage.listDrillSnapshots(input.tenant)).filter((d) => input.vms.includes(d.server)).map((d) => d.id);
+      for (const id of ids) {
+        await inmage.deleteDrillSnapshot(input.tenant, id, `${input.idempotencyPrefix}:drill:${id}`);
+        await pollUntil(async () => ((await inmage.getDrillSnapshot(input.tenant, id)) ? undefined : true), { what: `deletion of drill snapshot ${id}` });
       }
-      return { vmsDeleted, ipsReleased: released.length, drillSnapshotsDeleted: snapshots.length };
+      return { deleted: ids.length };
     },
   };
 }
+

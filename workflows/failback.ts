@@ -8,6 +8,7 @@ import { compilePlan } from '../domain/plan-compiler';
 import type { ExecutionSchedule, RecoveryPlanSpec, ScheduledVm } from '../domain/recovery-plan';
 import type { VmRunStatus } from '../domain/stage-dispatcher';
 import { inventoryWrite, longPoll, quickCall } from './activity-options';
+import { untilAllDone } from './batch';
 import {
   abortUpdate, approveUpdate, FailbackInput, FailbackResult, FixupInput, FixupReport, MANAGEMENT_FIXUP_WORKFLOW, pauseUpdate, resumeUpdate, retryVmUpdate,
   searchAttributes, skipVmUpdate, stageCommandSignal, workflowIds, type StageCommand,
@@ -18,6 +19,9 @@ import { OperationTracker } from './operation-tracker';
 const inventory = proxyActivities<LifelineActivities>(inventoryWrite);
 const systems = proxyActivities<LifelineActivities>({ ...quickCall, startToCloseTimeout: '10 minutes', heartbeatTimeout: '20 seconds' });
 const jobs = proxyActivities<LifelineActivities>(longPoll);
+
+/** Failback plans are sized without DR drills: a master target holds at most 57 VMDKs. */
+const FAILBACK_MT_MAX_VMDKS = 57;
 
 /** The gate before the DR VMs stop: the tenant's maintenance window. */
 export const MAINTENANCE_WINDOW_GATE = 'maintenance-window';
@@ -121,9 +125,12 @@ export async function failback(input: FailbackInput): Promise<FailbackResult> {
     await tracker.step('notify: failback beginning', () =>
       systems.notifyTenant({ tenant: tenant.name, summary: `Failback beginning for ${tenant.name}: ${chosen.length} VMs return to ${tenant.primarySite}`, severity: 2, idempotencyKey: `${id}:notify:begin` }),
     );
-    await tracker.step('failback protection (DR → primary)', () =>
-      jobs.createFailbackProtection({ tenant: tenant.name, primarySite: tenant.primarySite, drSite: tenant.drSite, vms: chosen, idempotencyPrefix: `${id}:failbackProtection` }),
-    (r) => ({ plans: r.plans.map((p) => `${p.name}: ${p.servers.length} VMs`) }));
+    await tracker.step('failback protection (DR → primary)', async () => {
+      const sized = await untilAllDone('sizing the failback', chosen, (vms) => jobs.sizeFailbackSources({ tenant: tenant.name, vms }));
+      return untilAllDone('failback protection', failbackPlans(sized), (plans) =>
+        jobs.createFailbackProtection({ tenant: tenant.name, primarySite: tenant.primarySite, drSite: tenant.drSite, plans, idempotencyPrefix: `${id}:failbackProtection` }),
+      );
+    }, (plans) => ({ plans: plans.map((p) => `${p.name}: ${p.servers.length} VMs`) }));
     await tracker.waitFor('failback replication to reach Differential Sync', () => untilInSync(tenant.name, chosen, 'failback', 'failbackReplication'));
 
     if (!approvedGates.has(MAINTENANCE_WINDOW_GATE)) {
@@ -141,14 +148,18 @@ export async function failback(input: FailbackInput): Promise<FailbackResult> {
 
     const planVms = new Map(facts.vms.map((v) => [v.name, v]));
     stopped = true;
-    const quiesce = await tracker.step('quiesce: final tag and DR VMs powered off', () =>
-      systems.quiesceDrVms({
-        tenant: tenant.name, primarySite: tenant.primarySite, drSite: tenant.drSite, vms: chosen, tag: `failback-${workflowInfo().runId.slice(0, 8)}`, idempotencyPrefix: `${id}:quiesce`,
-      }),
-    (q) => q);
-    const primary = await tracker.step('primary identities', () =>
-      systems.loadPrimaryIdentities({ tenant: tenant.name, primarySite: tenant.primarySite, vms: chosen.map((n) => ({ name: n, fqdn: planVms.get(n)!.fqdn, primaryIps: planVms.get(n)!.primaryIps })) }),
-    );
+    const quiesce = { outageStartedAt: new Date().toISOString() };
+    const tag = `failback-${workflowInfo().runId.slice(0, 8)}`;
+    await tracker.step('quiesce: final tag and DR VMs powered off', () =>
+      untilAllDone('quiesce', chosen, (vms) =>
+        jobs.quiesceDrVms({ tenant: tenant.name, primarySite: tenant.primarySite, drSite: tenant.drSite, vms, tag, idempotencyPrefix: `${id}:quiesce` }),
+      ),
+    (q) => ({ tag, poweredOff: q.filter((v) => v.poweredOff).length }));
+    const primary = Object.fromEntries((await tracker.step('primary identities', () =>
+      untilAllDone('primary identities', chosen.map((n) => ({ name: n, fqdn: planVms.get(n)!.fqdn, primaryIps: planVms.get(n)!.primaryIps })), (vms) =>
+        jobs.loadPrimaryIdentities({ tenant: tenant.name, primarySite: tenant.primarySite, vms }),
+      ),
+    )).map((p) => [p.vm, p]));
 
     const compiled = compilePlan(restrict(facts.plan.spec, chosen), chosen.map((n) => planVms.get(n)!), facts.plan.caps);
     if (!compiled.ok) throw ApplicationFailure.nonRetryable(`recovery plan ${facts.plan.name} no longer compiles: ${compiled.problems.map((p) => p.message).join('; ')}`);
@@ -232,10 +243,10 @@ export async function failback(input: FailbackInput): Promise<FailbackResult> {
         vms: back.map((vm) => ({ name: vm, vmId: outcomes[vm].vmId as string, fqdn: planVms.get(vm)!.fqdn, drIps: primary[vm].nics.map((n) => n.ip) })),
       }),
     (v) => v);
-    const released = await tracker.step('release DR resources', () =>
-      jobs.releaseDrResources({ tenantId: tenant.id, tenant: tenant.name, drSite: tenant.drSite, vms: back, idempotencyPrefix: `${id}:release` }),
-    (r) => r);
-    await tracker.step('resume forward protection', () => jobs.resumeForwardProtection({ tenant: tenant.name, vms: back, idempotencyPrefix: `${id}:reprotect` }), (r) => r);
+    const released = await tracker.step('release DR resources', () => releaseDr(tenant, back, `${id}:release`), (r) => r);
+    await tracker.step('resume forward protection', () =>
+      untilAllDone('resume forward protection', back, (vms) => jobs.resumeForwardProtection({ tenant: tenant.name, vms, idempotencyPrefix: `${id}:reprotect` })),
+    (r) => ({ resumed: r.length }));
     const reprotected = await tracker.waitFor('forward replication to reach Differential Sync', () => untilInSync(tenant.name, back, 'forward', 'forwardReplication'));
     await tracker.step('remove failback control servers', () => systems.removeFailbackControlServers({ tenant: tenant.name, idempotencyPrefix: `${id}:removeControlServers` }), (r) => r);
 
@@ -291,6 +302,32 @@ export async function failback(input: FailbackInput): Promise<FailbackResult> {
     });
     throw err;
   }
+}
+
+/** What failback and resume leave behind at the DR site, released: VMs, DR data addresses, drill leftovers. */
+export async function releaseDr(
+  tenant: { id: string; name: string; drSite: string }, vms: string[], prefix: string,
+): Promise<{ vmsDeleted: number; ipsReleased: number; drillSnapshotsDeleted: number }> {
+  const deleted = await untilAllDone('delete the DR VMs', vms, (batch) => jobs.deleteDrVms({ tenant: tenant.name, drSite: tenant.drSite, vms: batch, idempotencyPrefix: prefix }));
+  const released = await untilAllDone('release DR data addresses', vms, (batch) => jobs.releaseDrDataIps({ tenant: tenant.name, vms: batch, idempotencyPrefix: prefix }));
+  await inventory.forgetDrIps({ tenantId: tenant.id, vms: released.filter((r) => r.released).map((r) => r.vm) });
+  const drills = await jobs.deleteDrillLeftovers({ tenant: tenant.name, vms, idempotencyPrefix: prefix });
+  return { vmsDeleted: deleted.filter((d) => d.deleted).length, ipsReleased: released.filter((r) => r.released).length, drillSnapshotsDeleted: drills.deleted };
+}
+
+/** Servers split into failback plans so that no master target holds more than its VMDK limit. */
+export function failbackPlans(sized: { vm: string; vmdks: number }[]): { index: number; servers: string[] }[] {
+  const plans: { index: number; servers: string[] }[] = [];
+  let used = Infinity;
+  for (const { vm, vmdks } of [...sized].sort((a, b) => a.vm.localeCompare(b.vm))) {
+    if (used + vmdks > FAILBACK_MT_MAX_VMDKS) {
+      plans.push({ index: plans.length + 1, servers: [] });
+      used = 0;
+    }
+    plans[plans.length - 1].servers.push(vm);
+    used += vmdks;
+  }
+  return plans;
 }
 
 /**

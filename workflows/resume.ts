@@ -2,7 +2,9 @@ import { ApplicationFailure, CancellationScope, executeChild, isCancellation, pr
 import type { LifelineActivities } from '../activities';
 import { compilePlan } from '../domain/plan-compiler';
 import { inventoryWrite, longPoll, quickCall } from './activity-options';
+import { untilAllDone } from './batch';
 import { FixupInput, FixupReport, MANAGEMENT_FIXUP_WORKFLOW, ResumeInput, ResumeResult, workflowIds } from './contracts';
+import { releaseDr } from './failback';
 import { OperationTracker } from './operation-tracker';
 
 const inventory = proxyActivities<LifelineActivities>(inventoryWrite);
@@ -37,17 +39,19 @@ export async function resume(input: ResumeInput): Promise<ResumeResult> {
     );
     stopped = true;
     await tracker.step('DR VMs powered off', () =>
-      systems.quiesceDrVms({ tenant: tenant.name, primarySite: tenant.primarySite, drSite: tenant.drSite, vms: all, idempotencyPrefix: `${id}:stop` }),
-    (q) => q);
-    await tracker.step('resume protection from the primary images', () => jobs.resumeForwardProtection({ tenant: tenant.name, vms: all, idempotencyPrefix: `${id}:resume` }), (r) => r);
+      untilAllDone('power off', all, (vms) => jobs.quiesceDrVms({ tenant: tenant.name, primarySite: tenant.primarySite, drSite: tenant.drSite, vms, idempotencyPrefix: `${id}:stop` })),
+    (q) => ({ poweredOff: q.filter((v) => v.poweredOff).length }));
+    await tracker.step('resume protection from the primary images', () =>
+      untilAllDone('resume protection', all, (vms) => jobs.resumeForwardProtection({ tenant: tenant.name, vms, idempotencyPrefix: `${id}:resume` })),
+    (r) => ({ resumed: r.filter((v) => !v.alreadyRunning).length, alreadyRunning: r.filter((v) => v.alreadyRunning).length }));
 
     const compiled = compilePlan(facts.plan.spec, facts.vms, facts.plan.caps);
     if (!compiled.ok) throw ApplicationFailure.nonRetryable(`recovery plan ${facts.plan.name} no longer compiles: ${compiled.problems.map((p) => p.message).join('; ')}`);
     for (const stage of compiled.schedule.stages) {
       if (stage.vms.length === 0) continue;
       await tracker.step(`restart wave ${stage.index}: ${stage.group}`, () =>
-        jobs.restartPrimaryVms({ tenant: tenant.name, primarySite: tenant.primarySite, vms: stage.vms, idempotencyPrefix: `${id}:restart` }),
-      (r) => r);
+        untilAllDone(`restart wave ${stage.group}`, stage.vms, (vms) => jobs.restartPrimaryVms({ tenant: tenant.name, primarySite: tenant.primarySite, vms, idempotencyPrefix: `${id}:restart` })),
+      (r) => ({ restarted: r.length }));
     }
 
     const planVms = new Map(facts.vms.map((v) => [v.name, v]));
@@ -75,9 +79,7 @@ export async function resume(input: ResumeInput): Promise<ResumeResult> {
       (r) => ({ manageable: r.manageable, services: r.services.map((s) => `${s.kind}: ${s.outcome}`) }));
     }
 
-    const released = await tracker.step('release DR resources', () =>
-      jobs.releaseDrResources({ tenantId: tenant.id, tenant: tenant.name, drSite: tenant.drSite, vms: all, idempotencyPrefix: `${id}:release` }),
-    (r) => r);
+    const released = await tracker.step('release DR resources', () => releaseDr(tenant, all, `${id}:release`), (r) => r);
     const reprotected = await tracker.waitFor('forward replication to reach Differential Sync', async () => {
       for (;;) {
         const p = await systems.getReplicationProgress({ tenant: tenant.name, vms: all, direction: 'forward' });

@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { In } from 'typeorm';
-import { ProtectedVmEntity } from '../infra/persistence/entities';
+import { ProtectedVmEntity, TenantEntity } from '../infra/persistence/entities';
 import type { ActivityDeps } from './deps';
 import { eachItem, type BatchOutcome } from './clm';
 import { pollUntil } from './polling';
@@ -183,6 +183,13 @@ export function createFailbackActivities(deps: ActivityDeps) {
         }
         return { vm, released };
       });
+    },
+
+    /** The tenant's primary site is now this one (the old one was lost). */
+    async recordPrimarySite(input: { tenantId: string; siteId: string }): Promise<{ previousSiteId: string }> {
+      const tenant = await deps.dataSource.manager.findOneByOrFail(TenantEntity, { id: input.tenantId });
+      if (tenant.primarySiteId !== input.siteId) await deps.dataSource.manager.update(TenantEntity, { id: input.tenantId }, { primarySiteId: input.siteId, updatedAt: new Date() });
+      return { previousSiteId: tenant.primarySiteId };
     },
 
     /** The inventory forgets the DR addresses it no longer holds (a next failover reserves new ones). */

@@ -341,6 +341,8 @@ export interface FailbackInput {
   maintenanceWindowStart?: string;
   /** Seconds between replication-status polls while pairs resync (workflow timers); default 60. */
   statusPollSeconds?: number;
+  /** The primary site was lost ("smoking hole"): the tenant returns to this rebuilt or new primary site instead. */
+  primarySiteId?: string;
 }
 
 /** The outage a failback causes: from the first DR VM's power-off to the last primary VM's health. */

@@ -115,11 +115,17 @@ export async function failback(input: FailbackInput): Promise<FailbackResult> {
   await tracker.publish();
   let stopped = false;
   try {
-    const facts = await tracker.step('load tenant and plan', () => inventory.loadFailoverFacts({ tenantId: input.tenantId, planId: input.planId }));
-    const tenant = facts.tenant;
-    const atDr = await tracker.step('VMs running at the DR site', () => systems.listRecoveredServers({ tenant: tenant.name }), (r) => ({ vms: r.vms.length }));
+    let facts = await tracker.step('load tenant and plan', () => inventory.loadFailoverFacts({ tenantId: input.tenantId, planId: input.planId }));
+    const atDr = await tracker.step('VMs running at the DR site', () => systems.listRecoveredServers({ tenant: facts.tenant.name }), (r) => ({ vms: r.vms.length }));
     const chosen = choose(facts.plan.spec, atDr.vms, input.vms);
-    await inventory.setTenantState({ tenantId: tenant.id, to: 'failing-back', from: ['failed-over'] });
+    await inventory.setTenantState({ tenantId: facts.tenant.id, to: 'failing-back', from: ['failed-over'] });
+    const newSite = input.primarySiteId;
+    if (newSite) {
+      // Smoking hole: the tenant returns to a rebuilt or new primary site, recorded before anything targets it.
+      await tracker.step('record the new primary site', () => systems.recordPrimarySite({ tenantId: facts.tenant.id, siteId: newSite }), (r) => ({ ...r, siteId: newSite }));
+      facts = await inventory.loadFailoverFacts({ tenantId: input.tenantId, planId: input.planId });
+    }
+    const tenant = facts.tenant;
     tracker.setProgress({ plan: facts.plan.name, vms: chosen, partial: chosen.length < atDr.vms.length });
 
     await tracker.step('notify: failback beginning', () =>

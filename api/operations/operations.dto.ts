@@ -64,6 +64,8 @@ export class CreateOperationDto {
   @IsOptional()
   @IsISO8601({ strict: true }, { message: 'maintenanceWindowStart must be an ISO 8601 time' })
   maintenanceWindowStart?: string;
+
+  @Uuid({ optional: true, description: 'Failback after the primary site was lost ("smoking hole"): the rebuilt or new primary site (kind primary) the tenant returns to; the inventory records it' }) primarySiteId?: string;
 }
 
 export class SiteFailoverDto {

@@ -217,9 +217,14 @@ export class OperationsService {
       throw new UnprocessableError(['confirmDataLoss must be true: resume discards every change made at the DR site since the failover']);
     }
     if (dto.kind !== 'failback') {
-      const misplaced = (['vms', 'maintenanceWindowStart'] as const).filter((f) => dto[f] !== undefined);
+      const misplaced = (['vms', 'maintenanceWindowStart', 'primarySiteId'] as const).filter((f) => dto[f] !== undefined);
       if (misplaced.length > 0) throw new UnprocessableError(misplaced.map((f) => `${f} is only for kind failback, not ${dto.kind}`));
       return;
+    }
+    if (dto.primarySiteId) {
+      const site = await this.sites.findById(dto.primarySiteId);
+      if (!site) throw new UnprocessableError([`primarySiteId ${dto.primarySiteId} is not a known site`]);
+      if (site.kind !== 'primary') throw new UnprocessableError([`primarySiteId names ${site.name}, a ${site.kind} site; the tenant returns to a primary site`]);
     }
     if (!dto.vms) return;
     const vms = await this.uow.run((tx) => tx.vms.findByNames(tenantId, dto.vms as string[]));

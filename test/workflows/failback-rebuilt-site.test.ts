@@ -16,9 +16,9 @@ interface SimState {
 }
 
 /**
- * The primary site lost with its VMs ("smoking hole"), then rebuilt empty: the failback replicates the DR VMs
- * to the rebuilt site, recreates every VM there with its primary addresses from the inventory, and the
- * tenant ends protected from it with nothing left at the DR site.
+ * The primary site lost with its VMs ("smoking hole"), then rebuilt empty and registered as a new primary
+ * site: the failback records it as the tenant's primary, replicates the DR VMs to it, recreates every VM there
+ * with its primary addresses from the inventory, and the tenant ends protected from it with nothing at DR.
  */
 describe('failback to a rebuilt primary site (smoking hole)', () => {
   let estate: Estate;
@@ -73,12 +73,20 @@ describe('failback to a rebuilt primary site (smoking hole)', () => {
     }
     expect((await state()).compute.vms.filter((v) => v.site === site)).toEqual([]);
 
+    // The inventory gets the rebuilt site as a new primary site record; the lost one keeps its history.
+    await t.http.patch(`/v1/sites/${tenant.primarySiteId}`).set(t.auth()).send({ name: `${site}-lost` }).expect(200);
+    const rebuiltSite = (await t.http.post('/v1/sites').set(t.auth()).send({ name: site, kind: 'primary' }).expect(201)).body.id as string;
+    const drSite = (await t.http.get(`/v1/tenants/${tenant.id}`).set(t.auth()).expect(200)).body.drSiteId as string;
+    const notPrimary = await t.http.post('/v1/operations').set(t.auth()).send({ kind: 'failback', tenantId: tenant.id, primarySiteId: drSite }).expect(422);
+    expect(JSON.stringify(notPrimary.body)).toContain('the tenant returns to a primary site');
+
     const fb = await t.http.post('/v1/operations').set(t.auth())
-      .send({ kind: 'failback', tenantId: tenant.id, requestId: 'fb-1', maintenanceWindowStart: new Date().toISOString(), statusPollSeconds: 1 }).expect(202);
+      .send({ kind: 'failback', tenantId: tenant.id, requestId: 'fb-1', primarySiteId: rebuiltSite, maintenanceWindowStart: new Date().toISOString(), statusPollSeconds: 1 }).expect(202);
     const op = await waitFor(fb.body.operationId, ended);
     expect(op.error ?? null).toBeNull();
     expect(op.result as FailbackResult).toMatchObject({ status: 'failed-back', failedBack: 15, reprotected: 15 });
-    expect((await t.http.get(`/v1/tenants/${tenant.id}`).set(t.auth()).expect(200)).body.state).toBe('protected');
+    const tenantNow = (await t.http.get(`/v1/tenants/${tenant.id}`).set(t.auth()).expect(200)).body;
+    expect(tenantNow).toMatchObject({ state: 'protected', primarySiteId: rebuiltSite });
 
     const s = await state();
     const rebuilt = s.compute.vms.filter((v) => v.site === site);

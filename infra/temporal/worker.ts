@@ -10,7 +10,10 @@ export interface LifelineWorkerOptions {
   deps: ActivityDeps;
   /** A prebuilt workflow bundle (tests build it once); otherwise workflows/ is bundled at start. */
   workflowBundlePath?: string;
-  tuning?: Pick<WorkerOptions, 'maxConcurrentActivityTaskExecutions' | 'maxConcurrentWorkflowTaskExecutions' | 'maxCachedWorkflows'>;
+  tuning?: Pick<
+    WorkerOptions,
+    'maxConcurrentActivityTaskExecutions' | 'maxConcurrentWorkflowTaskExecutions' | 'maxCachedWorkflows' | 'maxConcurrentActivityTaskPolls' | 'maxConcurrentWorkflowTaskPolls'
+  >;
 }
 
 /** Where the workflow sources are, from the TypeScript tree or from dist/. */

@@ -83,7 +83,7 @@ async function runOnce(temporalAddress: string, vms: number, timeScale: number, 
     address: temporalAddress,
     taskQueue,
     deps: { dataSource, clients, estateEndpoints: [] },
-    tuning: { maxConcurrentActivityTaskExecutions: 2_000, maxConcurrentWorkflowTaskExecutions: 200, maxCachedWorkflows: 2_000 },
+    tuning: { maxConcurrentActivityTaskExecutions: 2_000, maxConcurrentWorkflowTaskExecutions: 200, maxCachedWorkflows: 2_000, maxConcurrentActivityTaskPolls: 20, maxConcurrentWorkflowTaskPolls: 20 },
   });
   const running = worker.run();
   const auth = { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' };

@@ -6,6 +6,7 @@ import { TenantEntity } from '../../infra/persistence/entities';
 import type { ResumeResult } from '../../workflows/contracts';
 import { startEstate, type Estate } from '../clients/estate-fixture';
 import { ADMIN_TOKEN, startTestApp, type TestApp } from '../support/api';
+import { recordHistory } from '../support/histories';
 import { startTestWorker, type TestWorker } from '../support/worker';
 
 interface SimVm { name: string; site: string; origin: string; power_state: string; hostname: string; nics: { ip_address: string }[] }
@@ -90,5 +91,7 @@ describe('resume through the API', () => {
     expect(resumed).toHaveLength(15);
     const audit = await t.http.get(`/v1/audit-events?tenantId=${tenant.id}`).set(t.auth()).expect(200);
     expect(audit.body.items.map((e: { action: string }) => e.action)).toContain('billing.dr-occupancy-stopped');
+
+    await recordHistory(tw.client.workflow.getHandle(started.body.operationId), 'resume-15-vms');
   });
 });

@@ -1,55 +1,29 @@
-import type { AddressInfo } from 'node:net';
-import { getDataSourceToken } from '@nestjs/typeorm';
-import type { DataSource } from 'typeorm';
-import { seedDemoEstate, type DemoTenant } from '../../infra/demo/demo-estate';
-import { RecoveryPlanGroupEntity, TenantEntity } from '../../infra/persistence/entities';
-import { startEstate, type Estate } from '../clients/estate-fixture';
-import { ADMIN_TOKEN, startTestApp, type TestApp } from '../support/api';
-import { startTestWorker, type TestWorker } from '../support/worker';
+import type { DemoTenant } from '../../infra/demo/demo-estate';
+import { RecoveryPlanGroupEntity } from '../../infra/persistence/entities';
+import type { Estate } from '../clients/estate-fixture';
+import type { TestApp } from '../support/api';
+import { ended, startDrEstate, type DrEstate, type OperationBody } from '../support/dr-estate';
 
 /** Failures and operator control during a failover: what a failed VM holds, a critical pause, retry, skip, abort. */
 describe('failover: failures and operator control', () => {
-  let estate: Estate;
+  let e: DrEstate;
   let t: TestApp;
-  let tw: TestWorker;
+  let estate: Estate;
   let tenants: DemoTenant[];
   let schedules: Map<string, { stages: { group: string; vms: string[] }[]; vms: { vm: string; role: string; dependsOn: string[]; critical: boolean }[] }>;
-  const taskQueue = `failover-control-${Math.random().toString(36).slice(2, 8)}`;
 
   beforeAll(async () => {
-    estate = await startEstate({ timeScale: 0.0005 });
-    t = await startTestApp('sqlite', { temporalTaskQueue: taskQueue });
-    await t.app.listen(0, '127.0.0.1');
-    const apiUrl = `http://127.0.0.1:${(t.app.getHttpServer().address() as AddressInfo).port}`;
-    const dataSource = t.app.get<DataSource>(getDataSourceToken());
-    tw = await startTestWorker({ dataSource, clients: estate.clients, estateEndpoints: [] }, 'failover-control', { taskQueue });
-    tenants = await seedDemoEstate({ apiUrl, adminToken: ADMIN_TOKEN, simUrl: estate.sim.url, tenants: 3, vmsPerTenant: 9, managementVmsPerTenant: 2, alreadyProtected: true, waveConcurrency: 3 });
-    for (const tenant of tenants) await dataSource.manager.update(TenantEntity, { id: tenant.id }, { state: 'protected' });
+    e = await startDrEstate('failover-control', { tenants: 3, vmsPerTenant: 9, managementVmsPerTenant: 2, waveConcurrency: 3 });
+    ({ t, estate, tenants } = e);
     schedules = new Map();
     for (const tenant of tenants) {
       const preview = await t.http.get(`/v1/recovery-plans/${tenant.planId}/preview`).set(t.auth()).expect(200);
       schedules.set(tenant.name, preview.body.schedule);
     }
   });
+  afterAll(async () => e?.close());
 
-  afterAll(async () => {
-    await tw?.stop();
-    await t?.close();
-    await estate?.close();
-  });
-
-  // The operation body as the API answers it (GET /v1/operations/{id}).
-  type Op = { status: string; waitingFor: string | null; error: string | null; result: any; progress: any }; // eslint-disable-line @typescript-eslint/no-explicit-any
-  const get = async (id: string): Promise<Op> => (await t.http.get(`/v1/operations/${encodeURIComponent(id)}`).set(t.auth())).body;
-  async function until(id: string, done: (op: Op) => boolean): Promise<Op> {
-    for (let i = 0; i < 600; i++) {
-      const op = await get(id);
-      if (done(op)) return op;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    throw new Error(`operation ${id} never reached the expected state: ${JSON.stringify(await get(id)).slice(0, 2000)}`);
-  }
-  const ended = (op: Op) => ['completed', 'failed', 'cancelled'].includes(op.status);
+  const until = (id: string, done: (op: OperationBody) => boolean) => e.until(id, done);
   const start = async (tenant: DemoTenant) =>
     (await t.http.post('/v1/operations').set(t.auth()).send({ kind: 'failover', tenantId: tenant.id }).expect(202)).body.operationId as string;
 
@@ -102,7 +76,7 @@ describe('failover: failures and operator control', () => {
   it('waits at a gated wave; skip lets dependents go without the VM; abort ends it with what was recovered', async () => {
     const tenant = tenants[2];
     const schedule = schedules.get(tenant.name)!;
-    const dataSource = t.app.get<DataSource>(getDataSourceToken());
+    const dataSource = e.dataSource;
     const lastWave = schedule.stages[schedule.stages.length - 1].group;
     await dataSource.manager.update(RecoveryPlanGroupEntity, { planId: tenant.planId, name: lastWave }, { approvalRequired: true });
     const id = await start(tenant);

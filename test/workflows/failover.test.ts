@@ -1,60 +1,31 @@
-import type { AddressInfo } from 'node:net';
-import { getDataSourceToken } from '@nestjs/typeorm';
-import type { DataSource } from 'typeorm';
-import { seedDemoEstate, type DemoTenant } from '../../infra/demo/demo-estate';
-import { TenantEntity } from '../../infra/persistence/entities';
-import { startEstate, type Estate, type OpEntry } from '../clients/estate-fixture';
-import { ADMIN_TOKEN, startTestApp, type TestApp } from '../support/api';
+import type { DemoTenant } from '../../infra/demo/demo-estate';
+import type { OpEntry } from '../clients/estate-fixture';
+import type { TestApp } from '../support/api';
+import { ended, startDrEstate, type DrEstate } from '../support/dr-estate';
 import { recordHistory } from '../support/histories';
-import { startTestWorker, type TestWorker } from '../support/worker';
 
 /**
  * Failover end to end: through the API, on the real Temporal server, against the simulated estate.
  * The simulator's ops log is the witness: what ran, in what order, and how many at once.
  */
 describe('failover through the API', () => {
-  let estate: Estate;
+  let e: DrEstate;
   let t: TestApp;
-  let tw: TestWorker;
   let tenant: DemoTenant;
-  let apiUrl: string;
-  const taskQueue = `failover-${Math.random().toString(36).slice(2, 8)}`;
 
   beforeAll(async () => {
-    estate = await startEstate({ timeScale: 0.0005 });
-    t = await startTestApp('sqlite', { temporalTaskQueue: taskQueue });
-    await t.app.listen(0, '127.0.0.1');
-    apiUrl = `http://127.0.0.1:${(t.app.getHttpServer().address() as AddressInfo).port}`;
-    const dataSource = t.app.get<DataSource>(getDataSourceToken());
-    tw = await startTestWorker({ dataSource, clients: estate.clients, estateEndpoints: [] }, 'failover', { taskQueue });
-    [tenant] = await seedDemoEstate({
-      apiUrl, adminToken: ADMIN_TOKEN, simUrl: estate.sim.url, tenants: 1, vmsPerTenant: 12, managementVmsPerTenant: 3, alreadyProtected: true, waveConcurrency: 2,
-    });
-    // As after an onboarding: the tenant is protected (the onboarding workflow is tested on its own).
-    await dataSource.manager.update(TenantEntity, { id: tenant.id }, { state: 'protected' });
+    e = await startDrEstate('failover', { tenants: 1, vmsPerTenant: 12, managementVmsPerTenant: 3, waveConcurrency: 2 });
+    ({ t } = e);
+    [tenant] = e.tenants;
   });
-
-  afterAll(async () => {
-    await tw?.stop();
-    await t?.close();
-    await estate?.close();
-  });
-
-  async function waitForEnd(operationId: string): Promise<Record<string, unknown>> {
-    for (let i = 0; i < 600; i++) {
-      const res = await t.http.get(`/v1/operations/${encodeURIComponent(operationId)}`).set(t.auth());
-      if (['completed', 'failed', 'cancelled'].includes(res.body.status)) return res.body;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    throw new Error(`operation ${operationId} did not end`);
-  }
+  afterAll(async () => e?.close());
 
   it('recovers management VMs first, then the waves in order, dependencies first, within the caps', async () => {
     const started = await t.http.post('/v1/operations').set(t.auth()).send({ kind: 'failover', tenantId: tenant.id, requestId: 'drill-of-record' }).expect(202);
     const again = await t.http.post('/v1/operations').set(t.auth()).send({ kind: 'failover', tenantId: tenant.id, requestId: 'drill-of-record' }).expect(200);
     expect(again.body.operationId).toBe(started.body.operationId);
 
-    const op = await waitForEnd(started.body.operationId);
+    const op = await e.until(started.body.operationId, ended);
     expect(op.error ?? null).toBeNull();
     expect(op.status).toBe('completed');
     const result = op.result as { recovered: number; status: string; fixup: { manageable: boolean; services: { kind: string; outcome: string; error?: string }[] } };
@@ -66,7 +37,7 @@ describe('failover through the API', () => {
     expect(tenantNow.body.state).toBe('failed-over');
 
     // The witness: each VM's work spans its recover call to its last publish call.
-    const ops = await estate.control.ops({ tenant: tenant.name });
+    const ops = await e.estate.control.ops({ tenant: tenant.name });
     const plan = await t.http.get(`/v1/recovery-plans/${tenant.planId}/preview`).set(t.auth()).expect(200);
     const schedule = plan.body.schedule as { stages: { group: string; vms: string[]; maxConcurrency: number | null }[]; vms: { vm: string; dependsOn: string[] }[] };
     const span = spans(ops);
@@ -91,9 +62,9 @@ describe('failover through the API', () => {
     const audit = await t.http.get(`/v1/audit-events?tenantId=${tenant.id}`).set(t.auth()).expect(200);
     expect(audit.body.items.map((e: { action: string }) => e.action)).toContain('billing.dr-occupancy-started');
 
-    const handle = tw.client.workflow.getHandle(started.body.operationId);
+    const handle = e.tw.client.workflow.getHandle(started.body.operationId);
     await recordHistory(handle, 'failover-15-vms');
-    await recordHistory(tw.client.workflow.getHandle(`${started.body.operationId}/wave-2`), 'failover-15-vms-wave-2');
+    await recordHistory(e.tw.client.workflow.getHandle(`${started.body.operationId}/wave-2`), 'failover-15-vms-wave-2');
   });
 });
 

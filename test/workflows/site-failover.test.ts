@@ -1,12 +1,7 @@
-import type { AddressInfo } from 'node:net';
-import { getDataSourceToken } from '@nestjs/typeorm';
-import type { DataSource } from 'typeorm';
-import { seedDemoEstate, type DemoTenant } from '../../infra/demo/demo-estate';
-import { TenantEntity } from '../../infra/persistence/entities';
+import type { DemoTenant } from '../../infra/demo/demo-estate';
 import { startSimulator } from '../../infra/sim/server';
-import { startEstate, type Estate } from '../clients/estate-fixture';
-import { ADMIN_TOKEN, startTestApp, type TestApp } from '../support/api';
-import { startTestWorker, type TestWorker } from '../support/worker';
+import type { TestApp } from '../support/api';
+import { startDrEstate, type DrEstate } from '../support/dr-estate';
 
 const TENANTS = [
   { id: 'fabrikam', tier: 'Bronze' as const },
@@ -31,11 +26,9 @@ async function demand(): Promise<Record<string, { vcpu: number; memoryGb: number
 
 /** A whole primary site fails: its tenants fail over by tier within the DR site's shared capacity. */
 describe('site failover', () => {
-  let estate: Estate;
+  let e: DrEstate;
   let t: TestApp;
-  let tw: TestWorker;
   let tenants: DemoTenant[];
-  const taskQueue = `site-failover-${Math.random().toString(36).slice(2, 8)}`;
 
   beforeAll(async () => {
     const need = await demand();
@@ -44,23 +37,10 @@ describe('site failover', () => {
       vcpu: need.northwind.vcpu + need.contoso.vcpu + Math.floor(need.fabrikam.vcpu / 2),
       memoryGb: need.northwind.memoryGb + need.contoso.memoryGb + need.fabrikam.memoryGb * 4,
     };
-    estate = await startEstate({ timeScale: 0.0005 });
-    t = await startTestApp('sqlite', { temporalTaskQueue: taskQueue });
-    await t.app.listen(0, '127.0.0.1');
-    const apiUrl = `http://127.0.0.1:${(t.app.getHttpServer().address() as AddressInfo).port}`;
-    const dataSource = t.app.get<DataSource>(getDataSourceToken());
-    tw = await startTestWorker({ dataSource, clients: estate.clients, estateEndpoints: [] }, 'site-failover', { taskQueue });
-    tenants = await seedDemoEstate({
-      apiUrl, adminToken: ADMIN_TOKEN, simUrl: estate.sim.url, tenants: TENANTS, ...SHAPE, alreadyProtected: true, sharedPrimarySite: 'pod-1', drCapacity,
-    });
-    for (const tenant of tenants) await dataSource.manager.update(TenantEntity, { id: tenant.id }, { state: 'protected' });
+    e = await startDrEstate('site-failover', { tenants: TENANTS, ...SHAPE, sharedPrimarySite: 'pod-1', drCapacity });
+    ({ t, tenants } = e);
   });
-
-  afterAll(async () => {
-    await tw?.stop();
-    await t?.close();
-    await estate?.close();
-  });
+  afterAll(async () => e?.close());
 
   it('fails over Gold then Silver, keeps Bronze waiting for capacity and reports it', async () => {
     const site = tenants[0].primarySiteId;

@@ -1,0 +1,66 @@
+import type { AddressInfo } from 'node:net';
+import { getDataSourceToken } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import { seedDemoEstate, type DemoOptions, type DemoTenant } from '../../infra/demo/demo-estate';
+import { TenantEntity } from '../../infra/persistence/entities';
+import { startEstate, type Estate } from '../clients/estate-fixture';
+import { ADMIN_TOKEN, startTestApp, type TestApp } from './api';
+import { startTestWorker, type TestWorker } from './worker';
+
+/** An operation as `GET /v1/operations/{id}` answers it (the fields the tests read). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type OperationBody = { status: string; phase: string; waitingFor: string | null; error: string | null; result: any; progress: any; steps: any[] };
+
+/**
+ * A DR provider's estate for workflow tests: the simulator, the API on its own SQLite inventory, a worker on
+ * the suite's task queue, and the demo tenants entered through the API, already protected (as after an
+ * onboarding, which has tests of its own).
+ */
+export interface DrEstate {
+  estate: Estate;
+  t: TestApp;
+  tw: TestWorker;
+  tenants: DemoTenant[];
+  dataSource: DataSource;
+  apiUrl: string;
+  get(operationId: string): Promise<OperationBody>;
+  /** Polls the operation until `done` holds (or fails the test with where it stood). */
+  until(operationId: string, done: (op: OperationBody) => boolean): Promise<OperationBody>;
+  close(): Promise<void>;
+}
+
+export const ended = (op: OperationBody) => ['completed', 'failed', 'cancelled'].includes(op.status);
+
+export async function startDrEstate(
+  name: string,
+  demo: Omit<DemoOptions, 'apiUrl' | 'adminToken' | 'simUrl'>,
+  opts: { timeScale?: number } = {},
+): Promise<DrEstate> {
+  const taskQueue = `${name}-${Math.random().toString(36).slice(2, 8)}`;
+  const estate = await startEstate({ timeScale: opts.timeScale ?? 0.0005 });
+  const t = await startTestApp('sqlite', { temporalTaskQueue: taskQueue });
+  await t.app.listen(0, '127.0.0.1');
+  const apiUrl = `http://127.0.0.1:${(t.app.getHttpServer().address() as AddressInfo).port}`;
+  const dataSource = t.app.get<DataSource>(getDataSourceToken());
+  const tw = await startTestWorker({ dataSource, clients: estate.clients, estateEndpoints: [] }, name, { taskQueue });
+  const tenants = await seedDemoEstate({ apiUrl, adminToken: ADMIN_TOKEN, simUrl: estate.sim.url, alreadyProtected: true, ...demo });
+  for (const tenant of tenants) await dataSource.manager.update(TenantEntity, { id: tenant.id }, { state: 'protected' });
+
+  const get = async (id: string): Promise<OperationBody> => (await t.http.get(`/v1/operations/${encodeURIComponent(id)}`).set(t.auth())).body;
+  return {
+    estate, t, tw, tenants, dataSource, apiUrl, get,
+    async until(id, done) {
+      for (let i = 0; i < 900; i++) {
+        const op = await get(id);
+        if (done(op)) return op;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      throw new Error(`operation ${id} never got there: ${JSON.stringify(await get(id)).slice(0, 2000)}`);
+    },
+    async close() {
+      await tw.stop();
+      await t.close();
+      await estate.close();
+    },
+  };
+}

@@ -32,12 +32,15 @@ export async function managementFixup(input: FixupInput): Promise<FixupReport> {
   const tracker = new OperationTracker('fixup', input.tenantId, input.request);
   try {
     if (topLevel) await tracker.publish();
-    const { services: plans, ...context } = await tracker.step(
+    // The identities are stored once under this run's id: the per-service activities get the key, not the list
+    // (a run loaded before that carries the identities in its context, and passes them on as it did).
+    const { services: plans, vms: names, ...context } = await tracker.step(
       'load tenant context',
-      () => loadFixupContext({ tenantId: input.tenantId, direction: input.direction, identities: input.identities, services: input.services }),
-      (c) => ({ direction: c.direction, vms: c.identities.length, services: c.services.map((s) => s.kind), snapshotVersion: c.snapshotVersion }),
+      () => loadFixupContext({ tenantId: input.tenantId, direction: input.direction, identities: input.identities, services: input.services, runKey: `${info.workflowId}/${info.runId}` }),
+      (c) => ({ direction: c.direction, vms: (c.vms ?? c.identities ?? []).length, services: c.services.map((s) => s.kind), snapshotVersion: c.snapshotVersion }),
     );
-    tracker.setProgress({ direction: context.direction, vms: context.identities.length, metadataVersion: context.snapshotVersion, services: {} });
+    const vms = names ?? (context.identities ?? []).map((c) => c.vm);
+    tracker.setProgress({ direction: context.direction, vms: vms.length, metadataVersion: context.snapshotVersion, services: {} });
 
     const reports = new Map<ManagementServiceKind, FixupServiceReport>();
     const notRestored = new Set<ManagementServiceKind>();
@@ -47,7 +50,7 @@ export async function managementFixup(input: FixupInput): Promise<FixupReport> {
         const reason = `not run: ${blockedBy.join(', ')} not restored`;
         tracker.skip(`restore ${plan.kind}`, reason);
         notRestored.add(plan.kind);
-        reports.set(plan.kind, skipped(plan.kind, context.identities.map((c) => c.vm), reason));
+        reports.set(plan.kind, skipped(plan.kind, vms, reason));
         return;
       }
       const startedAt = new Date().toISOString();
@@ -65,7 +68,7 @@ export async function managementFixup(input: FixupInput): Promise<FixupReport> {
         );
       } catch (err) {
         if (isCancellation(err)) throw err;
-        report ??= failed(plan.kind, startedAt, context.identities.map((c) => c.vm), errorText(err));
+        report ??= failed(plan.kind, startedAt, vms, errorText(err));
       }
       const final = report as FixupServiceReport;
       reports.set(plan.kind, final);

@@ -1,11 +1,12 @@
 import { Context } from '@temporalio/activity';
+import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { ApplicationFailure } from '@temporalio/common';
 import { fixupPolicyOf, planFixupServices, type EventPolicyMode, type FixupServicePlan, type ManagementServiceKind } from '../../domain/fixup-plan';
 import {
   byKey, changedFields, collectionsOf, desiredAfterMove, identityMap, inScope, reverseMerge, unresolvedServers, verifyCollection, type CollectionModel,
   type IdentityMap, type MgmtRec,
 } from '../../domain/fixup-rules';
-import type { ManagementMetadataSnapshotEntity } from '../../infra/persistence/entities';
+import { FixupRunEntity, type ManagementMetadataSnapshotEntity } from '../../infra/persistence/entities';
 import { TypeOrmManagementMetadataRepository } from '../../infra/persistence/repositories/management-metadata.repository';
 import { createTypeOrmRepositories } from '../../infra/persistence/repositories';
 import type { FixupDirection, FixupOutcome, FixupServiceReport, VmIdentityChange } from '../../workflows/contracts';
@@ -23,7 +24,15 @@ export interface FixupContext {
   tenant: string;
   state: string;
   direction: FixupDirection;
-  identities: VmIdentityChange[];
+  /**
+   * The run's identities, when no run key stored them (a context loaded before they were stored by key).
+   * A keyed run leaves them out: the per-service activities read them by `identitiesKey`.
+   */
+  identities?: VmIdentityChange[];
+  /** The key (the run's workflow id) under which the run's identities are stored (`fixup_runs`). */
+  identitiesKey?: string;
+  /** The moved VMs' names, in the identities' order (what the workflow's own reports list). */
+  vms?: string[];
   sites: { primary: string; dr: string };
   subnets: { primary: string; dr: string }[];
   services: FixupServicePlan[];
@@ -47,9 +56,18 @@ export interface LoadFixupContextInput {
   direction?: FixupDirection;
   identities?: VmIdentityChange[];
   services?: string[];
+  /**
+   * The run's workflow id: the identities are stored under it once (the first load wins, so a retried load
+   * answers the same) and the context carries the key and the VM names instead of the list.
+   */
+  runKey?: string;
 }
 
+/** A service activity's context with the run's identities at hand. */
+export type ResolvedFixupContext = Omit<FixupContext, 'services' | 'identities'> & { identities: VmIdentityChange[] };
+
 export interface RestoreServiceInput {
+  /** Without `vms` (the workflow keeps them); with `identitiesKey`, or the identities themselves (older runs). */
   context: Omit<FixupContext, 'services'>;
   kind: ManagementServiceKind;
   /** Minted by the workflow; each write's key is `<keyBase>:<collection>:<action>:<record>`. */
@@ -115,6 +133,34 @@ export function createFixupActivities(deps: ActivityDeps) {
     return out;
   }
 
+  /** Stores a run's identities under its key once; a key already stored answers with what it holds. */
+  async function storeIdentities(runKey: string, tenantId: string, direction: FixupDirection, identities: VmIdentityChange[]): Promise<VmIdentityChange[]> {
+    const em = deps.dataSource.manager;
+    const existing = await em.findOneBy(FixupRunEntity, { id: runKey });
+    if (existing) return existing.identities as unknown as VmIdentityChange[];
+    try {
+      const row = Object.assign(new FixupRunEntity(), {
+        id: runKey, tenantId, direction, vmCount: identities.length, identities: identities as unknown as Record<string, unknown>[], createdAt: new Date(),
+      });
+      await em.insert(FixupRunEntity, row as QueryDeepPartialEntity<FixupRunEntity>);
+      return identities;
+    } catch (err) {
+      // A concurrent attempt of the same load stored them first.
+      const raced = await em.findOneBy(FixupRunEntity, { id: runKey });
+      if (raced) return raced.identities as unknown as VmIdentityChange[];
+      throw err;
+    }
+  }
+
+  async function resolveIdentities(context: Omit<FixupContext, 'services'>): Promise<ResolvedFixupContext> {
+    const { identities, vms: _vms, ...rest } = context;
+    if (identities) return { ...rest, identities };
+    if (!context.identitiesKey) throw ApplicationFailure.nonRetryable('the fix-up context names no identities', 'FixupIdentitiesMissing');
+    const row = await deps.dataSource.manager.findOneBy(FixupRunEntity, { id: context.identitiesKey });
+    if (!row) throw ApplicationFailure.nonRetryable(`no identities stored for fix-up run ${context.identitiesKey}`, 'FixupIdentitiesMissing');
+    return { ...rest, identities: row.identities as unknown as VmIdentityChange[] };
+  }
+
   return {
     /**
      * Reads the run's context: the tenant, its sites and subnet rules, its management services in restore
@@ -153,6 +199,11 @@ export function createFixupActivities(deps: ActivityDeps) {
         else if (listed[kind] !== undefined && drServers[kind] === undefined) listedServers[kind] = listed[kind];
       }
       const eventPolicy = ordered.map((x) => (x.kind === 'event-policy' ? fixupPolicyOf(x.metadata).eventPolicy : undefined)).find((p) => p !== undefined) ?? 'rewrite';
+      let keyed: Pick<FixupContext, 'identitiesKey' | 'vms'> | null = null;
+      if (input.runKey) {
+        identities = await storeIdentities(input.runKey, tenant.id, direction, identities);
+        keyed = { identitiesKey: input.runKey, vms: identities.map((c) => c.vm) };
+      }
       const store = snapshots();
       const [primary, dr] = await Promise.all([store.latest(tenant.id, 'primary'), store.latest(tenant.id, 'dr')]);
       // A DR-side snapshot newer than the last primary capture is this DR period's baseline.
@@ -162,7 +213,7 @@ export function createFixupActivities(deps: ActivityDeps) {
         tenant: tenant.name,
         state: tenant.state,
         direction,
-        identities,
+        ...(keyed ?? { identities }),
         sites: { primary: primarySite?.name ?? tenant.primarySiteId, dr: drSite?.name ?? tenant.drSiteId },
         subnets: mapping.subnets.map((s) => ({ primary: s.primaryCidr, dr: s.drCidr })),
         services: planFixupServices(rows, input.services),
@@ -181,9 +232,10 @@ export function createFixupActivities(deps: ActivityDeps) {
      */
     async restoreManagementService(input: RestoreServiceInput): Promise<RestoreServiceResult> {
       const started = new Date().toISOString();
-      const { context: ctx, kind } = input;
+      const { kind } = input;
+      const ctx = await resolveIdentities(input.context);
       if (kind === 'usage-accounting') return skippedAll(ctx, kind, started, 'no usage-accounting system is reachable in this estate');
-      if (kind === 'discovery') return runDiscovery(deps, input, started);
+      if (kind === 'discovery') return runDiscovery(deps, ctx, input.keyBase, started);
 
       const store = snapshots();
       const base = ctx.snapshotVersion === null ? null : await store.findVersion(ctx.tenantId, ctx.snapshotVersion);
@@ -285,7 +337,7 @@ export function createFixupActivities(deps: ActivityDeps) {
 }
 
 /** The identity map of the run; on failback the servers are the primary side's, as captured. */
-function moveMap(ctx: RestoreServiceInput['context'], models: CollectionModel[], base: ManagementMetadataSnapshotEntity | null): IdentityMap {
+function moveMap(ctx: ResolvedFixupContext, models: CollectionModel[], base: ManagementMetadataSnapshotEntity | null): IdentityMap {
   if (ctx.direction === 'failover') {
     return identityMap({
       identities: ctx.identities,
@@ -397,7 +449,7 @@ async function scheduleDayOneBackups(deps: ActivityDeps, tenant: string, nodes: 
 }
 
 function report(
-  ctx: RestoreServiceInput['context'], kind: ManagementServiceKind, startedAt: string, problems: Map<string, string[]>, tenantWide: string[], covered: Set<string>,
+  ctx: ResolvedFixupContext, kind: ManagementServiceKind, startedAt: string, problems: Map<string, string[]>, tenantWide: string[], covered: Set<string>,
   notes: Map<string, string> = new Map(),
 ): FixupServiceReport {
   const vms = ctx.identities.map(({ vm }) => {
@@ -416,7 +468,7 @@ function summarise(list: string[]): string {
   return list.length <= 3 ? list.join('; ') : `${list.slice(0, 3).join('; ')} (and ${list.length - 3} more)`;
 }
 
-function skippedAll(ctx: RestoreServiceInput['context'], kind: ManagementServiceKind, startedAt: string, reason: string): RestoreServiceResult {
+function skippedAll(ctx: ResolvedFixupContext, kind: ManagementServiceKind, startedAt: string, reason: string): RestoreServiceResult {
   return {
     report: { kind, outcome: 'skipped', startedAt, finishedAt: new Date().toISOString(), vms: ctx.identities.map(({ vm }) => ({ vm, outcome: 'skipped' as FixupOutcome, reason })) },
     changes: {},
@@ -424,11 +476,10 @@ function skippedAll(ctx: RestoreServiceInput['context'], kind: ManagementService
 }
 
 /** TSM/BCRS: "Trigger TADDM discovery" over the moved VMs' addresses; restored when their CIs are discovered. */
-async function runDiscovery(deps: ActivityDeps, input: RestoreServiceInput, started: string): Promise<RestoreServiceResult> {
-  const { context: ctx } = input;
+async function runDiscovery(deps: ActivityDeps, ctx: ResolvedFixupContext, keyBase: string, started: string): Promise<RestoreServiceResult> {
   const scope = [...new Set(ctx.identities.flatMap((c) => c.to.ips))];
   if (scope.length === 0) return skippedAll(ctx, 'discovery', started, 'no addresses to discover');
-  const run = await deps.clients.discovery.runDiscovery({ tenant: ctx.tenant, scope }, `${input.keyBase}:discovery.runs:run`);
+  const run = await deps.clients.discovery.runDiscovery({ tenant: ctx.tenant, scope }, `${keyBase}:discovery.runs:run`);
   let status = run.status;
   for (let wait = 250; status !== 'COMPLETED'; wait = Math.min(wait * 2, 10_000)) {
     Context.current().heartbeat({ run: run.id });

@@ -187,4 +187,28 @@ describe('managementFixup policies: DR servers from the listings, the day-one ba
     const pick = (list: Rec[]) => list.map((r) => `${String(r.customerId)}|${String(r.serverIp)}|${String(r.server)}`).sort();
     expect(pick(restored)).toEqual(pick(mapBefore));
   });
+
+  it('a 5,000-VM run stores its identities once: the context and each service activity carry the key, not the list', async () => {
+    const { tenantId } = tenants.fabrikam;
+    const many: VmIdentityChange[] = Array.from({ length: 5000 }, (_, i) => ({
+      vm: `fb-bulk-${i}`, role: 'workload', from: { hostname: `fb-bulk-${i}.fabrikam.example.com`, ips: [`10.50.${i >> 8}.${i & 255}`] },
+      to: { hostname: `fb-bulk-${i}.fabrikam.example.com`, ips: [`10.150.${i >> 8}.${i & 255}`] },
+    }));
+    const runKey = `bulk-${Date.now()}/run-1`;
+    const ctx = await activities.loadFixupContext({ tenantId, direction: 'failover', identities: many, runKey });
+    const listSize = JSON.stringify(many).length;
+    expect(ctx).toMatchObject({ identitiesKey: runKey });
+    expect(ctx.identities).toBeUndefined();
+    expect(ctx.vms).toEqual(many.map((c) => c.vm));
+    // A retried load answers from what the run stored first.
+    const again = await activities.loadFixupContext({ tenantId, direction: 'failover', identities: many.slice(0, 10), runKey });
+    expect(again.vms).toHaveLength(5000);
+
+    const { services: _s, vms: _v, ...context } = ctx;
+    const input = { context, kind: 'usage-accounting' as const, keyBase: runKey };
+    expect(JSON.stringify(input).length).toBeLessThan(listSize / 100);
+    const result = await activities.restoreManagementService(input);
+    expect(result.report.vms.map((v) => v.vm)).toEqual(many.map((c) => c.vm));
+    await expect(activities.restoreManagementService({ ...input, context: { ...context, identitiesKey: 'never-stored' } })).rejects.toThrow(/no identities stored/);
+  });
 });

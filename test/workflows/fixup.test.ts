@@ -1,7 +1,7 @@
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { createActivities } from '../../activities';
-import { ManagementMetadataSnapshotEntity, OperationEntity } from '../../infra/persistence/entities';
+import { FixupRunEntity, ManagementMetadataSnapshotEntity, OperationEntity } from '../../infra/persistence/entities';
 import { managementFixup } from '../../workflows';
 import { workflowIds, type FixupInput, type FixupReport, type VmIdentityChange } from '../../workflows/contracts';
 import { startEstate, type Estate, type OpEntry } from '../clients/estate-fixture';
@@ -113,7 +113,8 @@ describe('managementFixup against the simulated estate', () => {
   });
 
   it('restores every service to the FIG. 10 state: each replica under its new IP at the DR servers, none left with an old one', async () => {
-    const { report, ops } = await fixup({ direction: 'failover', identities }, 'fixup-failover');
+    // Recorded as `fixup-failover-keyed` (identities passed by key); `fixup-failover` keeps the older shape replaying.
+    const { report, ops, handle } = await fixup({ direction: 'failover', identities }, 'fixup-failover-keyed');
     expect(report).toBeDefined();
     expect(report!.manageable).toBe(true);
     expect(Object.fromEntries(report!.services.map((s) => [s.kind, s.outcome]))).toEqual({
@@ -184,6 +185,23 @@ describe('managementFixup against the simulated estate', () => {
     expectNoDuplicateEffects(ops);
     expect(writes.every((o) => o.idempotencyKey?.startsWith(workflowIds.operation('fixup', tenantId, '')))).toBe(true);
 
+    // History size: the identities are stored once, under the run's key; each service's activity gets the key.
+    const history = await handle.fetchHistory();
+    const inputs = (history.events ?? [])
+      .map((e) => e.activityTaskScheduledEventAttributes)
+      .filter((a) => a?.activityType?.name === 'restoreManagementService')
+      .map((a) => JSON.parse(Buffer.from(a!.input!.payloads![0].data!).toString()) as { context: Rec });
+    expect(inputs).toHaveLength(report!.services.length);
+    const runKey = inputs[0].context.identitiesKey as string;
+    expect(runKey.startsWith(`${handle.workflowId}/`)).toBe(true);
+    for (const input of inputs) {
+      expect(input.context).toMatchObject({ identitiesKey: runKey });
+      expect(Object.keys(input.context)).not.toEqual(expect.arrayContaining(['identities']));
+      expect(Object.keys(input.context)).not.toEqual(expect.arrayContaining(['vms']));
+    }
+    const stored = await inventory.dataSource.getRepository(FixupRunEntity).findOneByOrFail({ id: runKey });
+    expect(stored).toMatchObject({ tenantId, direction: 'failover', vmCount: identities.length, identities });
+
     // The DR-side state is kept as the failback's merge baseline.
     const dr = await inventory.dataSource.getRepository(ManagementMetadataSnapshotEntity).findOneByOrFail({ tenantId, side: 'dr' });
     expect(dr.basedOnVersion).toBe(1);
@@ -249,7 +267,7 @@ describe('managementFixup against the simulated estate', () => {
     await estate.clients.monitoring.setRules(contosoAgent.id, [], key());
     const contosoNow = await estate.clients.monitoring.listAgents({ tenant: 'contoso' });
 
-    const { report, ops, error } = await fixup({ direction: 'failback', identities: reversed(identities) }, 'fixup-failback');
+    const { report, ops, error } = await fixup({ direction: 'failback', identities: reversed(identities) }, 'fixup-failback-keyed');
     expect(error ? String(((error as WorkflowFailedError).cause as ApplicationFailure)?.message) : 'ok').toBe('ok');
     expect(report!.manageable).toBe(true);
     expect(report!.direction).toBe('failback');

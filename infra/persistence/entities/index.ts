@@ -1,6 +1,7 @@
 import { ApiTokenEntity } from './api-token.entity';
 import { AuditEventEntity } from './audit-event.entity';
 import { DrContainerEntity, DrSitePolicyEntity } from './dr-container.entity';
+import { FixupRunEntity } from './fixup-run.entity';
 import { IpSubnetMappingEntity, IpVmOverrideEntity } from './ip-mapping.entity';
 import { ManagementMetadataSnapshotEntity } from './management-metadata-snapshot.entity';
 import { ManagementServiceEntity } from './management-service.entity';
@@ -13,6 +14,7 @@ import { TenantEntity } from './tenant.entity';
 export * from './api-token.entity';
 export * from './audit-event.entity';
 export * from './dr-container.entity';
+export * from './fixup-run.entity';
 export * from './ip-mapping.entity';
 export * from './management-metadata-snapshot.entity';
 export * from './management-service.entity';
@@ -27,5 +29,5 @@ export const ENTITIES = [
   RecoveryPlanDependencyEntity, IpSubnetMappingEntity, IpVmOverrideEntity, ManagementServiceEntity, OperationEntity,
   AuditEventEntity, ApiTokenEntity,
   DrContainerEntity, DrSitePolicyEntity,
-  ManagementMetadataSnapshotEntity,
+  ManagementMetadataSnapshotEntity, FixupRunEntity,
 ];

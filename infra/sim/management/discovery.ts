@@ -30,8 +30,11 @@ export function discoverySystem(sim: Sim) {
           target: tenant,
           jobs: true,
           run: ({ stuck }) => {
+            // Started before it is due: read the other way round, a clock tick between the two readings made a
+            // zero-latency run finish before it started (its CIs then looked undiscovered by it).
+            const startedAt = sim.clock.iso();
             const dueAt = stuck ? null : sim.dueIn('discovery.runDiscovery');
-            const run: MgmtRecord = { id: runs().nextId(), tenant, scope, startedAt: sim.clock.iso(), dueAt };
+            const run: MgmtRecord = { id: runs().nextId(), tenant, scope, startedAt, dueAt };
             runs().insert(run);
             if (dueAt !== null) {
               const state = sim.state;

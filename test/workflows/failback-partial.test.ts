@@ -1,12 +1,8 @@
-import type { AddressInfo } from 'node:net';
-import { getDataSourceToken } from '@nestjs/typeorm';
-import type { DataSource } from 'typeorm';
-import { seedDemoEstate, type DemoTenant } from '../../infra/demo/demo-estate';
-import { TenantEntity } from '../../infra/persistence/entities';
+import type { DemoTenant } from '../../infra/demo/demo-estate';
 import type { FailbackResult } from '../../workflows/contracts';
-import { startEstate, type Estate } from '../clients/estate-fixture';
-import { ADMIN_TOKEN, startTestApp, type TestApp } from '../support/api';
-import { startTestWorker, type TestWorker } from '../support/worker';
+import type { Estate } from '../clients/estate-fixture';
+import type { TestApp } from '../support/api';
+import { ended, startDrEstate, type DrEstate, type OperationBody } from '../support/dr-estate';
 
 interface SimVm { name: string; site: string; origin: string; power_state: string; hostname: string; nics: { ip_address: string }[] }
 interface SimState {
@@ -21,40 +17,19 @@ interface SimState {
  * maintenance window while the rest keep running at the DR site; the rest follow, and the tenant is protected.
  */
 describe('partial failback through the API', () => {
+  let e: DrEstate;
   let estate: Estate;
   let t: TestApp;
-  let tw: TestWorker;
   let tenant: DemoTenant;
-  const taskQueue = `failback-partial-${Math.random().toString(36).slice(2, 8)}`;
 
   beforeAll(async () => {
-    estate = await startEstate({ timeScale: 0.0005 });
-    t = await startTestApp('sqlite', { temporalTaskQueue: taskQueue });
-    await t.app.listen(0, '127.0.0.1');
-    const apiUrl = `http://127.0.0.1:${(t.app.getHttpServer().address() as AddressInfo).port}`;
-    const dataSource = t.app.get<DataSource>(getDataSourceToken());
-    tw = await startTestWorker({ dataSource, clients: estate.clients, estateEndpoints: [] }, 'failback-partial', { taskQueue });
-    [tenant] = await seedDemoEstate({
-      apiUrl, adminToken: ADMIN_TOKEN, simUrl: estate.sim.url, tenants: 1, vmsPerTenant: 12, managementVmsPerTenant: 3, alreadyProtected: true, waveConcurrency: 2,
-    });
-    await dataSource.manager.update(TenantEntity, { id: tenant.id }, { state: 'protected' });
+    e = await startDrEstate('failback-partial', { tenants: 1, vmsPerTenant: 12, managementVmsPerTenant: 3, waveConcurrency: 2 });
+    ({ estate, t } = e);
+    [tenant] = e.tenants;
   });
+  afterAll(async () => e?.close());
 
-  afterAll(async () => {
-    await tw?.stop();
-    await t?.close();
-    await estate?.close();
-  });
-
-  async function waitFor(operationId: string, done: (op: Record<string, unknown>) => boolean): Promise<Record<string, unknown>> {
-    for (let i = 0; i < 900; i++) {
-      const res = await t.http.get(`/v1/operations/${encodeURIComponent(operationId)}`).set(t.auth());
-      if (done(res.body)) return res.body;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    throw new Error(`operation ${operationId} did not get there`);
-  }
-  const ended = (op: Record<string, unknown>) => ['completed', 'failed', 'cancelled'].includes(op.status as string);
+  const waitFor = (operationId: string, done: (op: OperationBody) => boolean) => e.until(operationId, done);
   const state = async () => (await estate.control.state(tenant.name)) as SimState;
 
   it('refuses a VM without its dependency, fails back a closed subset, then the rest', async () => {

@@ -4,27 +4,24 @@
  * A whole primary site fails over (one site, many tenants of 100 VMs each) on the simulator with its latency
  * model. Prints, per size: the makespan of the recovery waves, the plan compiler's critical-path bound for
  * the same latencies and caps, their ratio, the end-to-end makespan (pre-flight, fix-up and validation
- * included), the orchestration overhead per VM with latencies at zero, the peak RSS of the process running
- * the worker, and the largest history of any workflow execution.
+ * included), the orchestration overhead per VM with latencies at zero, the peak RSS of the worker process,
+ * and the largest history of any workflow execution.
  */
 import 'reflect-metadata';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
 import type { DataSource } from 'typeorm';
 import { createApp } from '../../api/app';
 import { forecastSchedule } from '../../domain/forecast';
 import type { ExecutionSchedule } from '../../domain/recovery-plan';
-import { createEstateClients, estateConfigFromSimulator } from '../../infra/clients';
 import { seedDemoEstate } from '../../infra/demo/demo-estate';
 import { TenantEntity } from '../../infra/persistence/entities';
 import { freePort, startDevServer } from '../../infra/temporal/dev-server';
-import { createLifelineWorker } from '../../infra/temporal/worker';
 
 const VMS_PER_TENANT = 100;
 const MANAGEMENT_PER_TENANT = 4;
@@ -40,6 +37,7 @@ interface Run {
   endToEndSeconds: number;
   boundSeconds: number;
   estimateSeconds: number;
+  workerPeakRssMiB: number;
   largestHistory: number;
   executions: number;
 }
@@ -67,25 +65,59 @@ async function startSim(timeScale: number): Promise<{ url: string; child: ChildP
   throw new Error('the simulator did not start');
 }
 
+async function startWorkerProcess(env: Record<string, string>): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['-r', './test/support/swc-register.js', 'test/support/worker-process.ts'], {
+    cwd: path.join(__dirname, '..', '..'),
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d) => {
+      out += d;
+      if (out.includes('worker ready')) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`the worker exited (${code})`)));
+  });
+  return child;
+}
+
+/** The process's high-water resident set (VmHWM), in MiB. */
+function peakRssMiB(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0);
+  return kb / 1024;
+}
+
+async function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+  await exited;
+  clearTimeout(timer);
+}
+
 async function runOnce(temporalAddress: string, vms: number, timeScale: number, waveCap: number): Promise<Run> {
   const tenants = Math.max(1, Math.round(vms / VMS_PER_TENANT));
   const sim = await startSim(timeScale);
   const taskQueue = `bench-${vms}-${Date.now()}`;
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'lifeline-bench-'));
   const app = await createApp(
-    { dataDir: mkdtempSync(path.join(tmpdir(), 'lifeline-bench-')), mysqlUrl: undefined, adminToken: ADMIN, temporalAddress, temporalTaskQueue: taskQueue, logLevel: 'silent' },
+    { dataDir, mysqlUrl: undefined, adminToken: ADMIN, temporalAddress, temporalTaskQueue: taskQueue, logLevel: 'silent' },
     { shutdownHooks: false },
   );
   await app.listen(0, '127.0.0.1');
   const apiUrl = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
   const dataSource = app.get<DataSource>(getDataSourceToken());
-  const clients = createEstateClients(estateConfigFromSimulator(sim.url, { timeoutMs: 60_000 }));
-  const { worker, connection } = await createLifelineWorker({
-    address: temporalAddress,
-    taskQueue,
-    deps: { dataSource, clients, estateEndpoints: [] },
-    tuning: { maxConcurrentActivityTaskExecutions: 2_000, maxConcurrentWorkflowTaskExecutions: 200, maxCachedWorkflows: 2_000, maxConcurrentActivityTaskPolls: 20, maxConcurrentWorkflowTaskPolls: 20 },
+  // The worker runs in a process of its own, so its memory is measured apart from the API and the bench.
+  const worker = await startWorkerProcess({
+    TEMPORAL_ADDRESS: temporalAddress, LIFELINE_TASK_QUEUE: taskQueue, SIM_URL: sim.url, DATA_DIR: dataDir, MYSQL_URL: '',
+    LIFELINE_WORKER_TUNING: JSON.stringify({
+      maxConcurrentActivityTaskExecutions: 2_000, maxConcurrentWorkflowTaskExecutions: 200, maxCachedWorkflows: 2_000,
+      maxConcurrentActivityTaskPolls: 20, maxConcurrentWorkflowTaskPolls: 20,
+    }),
   });
-  const running = worker.run();
   const auth = { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' };
   try {
     const seeded = await seedDemoEstate({
@@ -154,19 +186,16 @@ async function runOnce(temporalAddress: string, vms: number, timeScale: number, 
       largestHistory = Math.max(largestHistory, wf.historyLength ?? 0);
     }
     await client.connection.close();
-    return { vms, tenants, wavesSeconds, estimateSeconds, endToEndSeconds: (Date.parse(op.closedAt as string) - Date.parse(op.startedAt)) / 1000, boundSeconds, largestHistory, executions };
+    const workerPeakRssMiB = peakRssMiB(worker.pid as number);
+    return { vms, tenants, wavesSeconds, estimateSeconds, workerPeakRssMiB, endToEndSeconds: (Date.parse(op.closedAt as string) - Date.parse(op.startedAt)) / 1000, boundSeconds, largestHistory, executions };
   } finally {
-    worker.shutdown();
-    await running;
-    await connection.close();
-    await clients.close();
+    await stopProcess(worker);
     await app.close();
     sim.child.kill();
   }
 }
 
 async function main(): Promise<void> {
-  Runtime.install({ logger: new DefaultLogger('ERROR') });
   const sizes = process.argv.slice(2).filter((a) => /^\d+$/.test(a)).map(Number);
   const timeScale = Number(arg('--time-scale') ?? 0.02);
   const waveCap = Number(arg('--wave-cap') ?? 20);
@@ -178,7 +207,6 @@ async function main(): Promise<void> {
   for (const vms of sizes.length ? sizes : [100, 1000, 5000]) {
     const r = await runOnce(address, vms, timeScale, waveCap);
     const zero = process.argv.includes('--skip-zero') ? null : await runOnce(address, vms, 0, waveCap);
-    const rssMiB = process.resourceUsage().maxRSS / 1024;
     rows.push(
       [
         `${r.vms} VMs (${r.tenants} tenants)`,
@@ -188,7 +216,7 @@ async function main(): Promise<void> {
         `(greedy forecast ${r.estimateSeconds.toFixed(1)} s, ratio ${(r.wavesSeconds / r.estimateSeconds).toFixed(3)})`,
         `end-to-end ${r.endToEndSeconds.toFixed(1)} s`,
         zero ? `zero-latency ${zero.endToEndSeconds.toFixed(1)} s = ${((zero.endToEndSeconds * 1000) / zero.vms).toFixed(1)} ms/VM` : 'zero-latency not run',
-        `peak RSS ${rssMiB.toFixed(0)} MiB`,
+        `worker peak RSS ${Math.max(r.workerPeakRssMiB, zero?.workerPeakRssMiB ?? 0).toFixed(0)} MiB`,
         `largest history ${Math.max(r.largestHistory, zero?.largestHistory ?? 0)} events over ${r.executions} executions`,
       ].join(' | '),
     );

@@ -1,7 +1,8 @@
 /**
  * A worker in a process of its own, for tests that kill it (SIGKILL) mid-operation and start another.
  * Configured through the environment: TEMPORAL_ADDRESS, LIFELINE_TASK_QUEUE, SIM_URL, DATA_DIR or MYSQL_URL,
- * LIFELINE_WORKFLOW_BUNDLE. Prints "worker ready" once it polls.
+ * LIFELINE_WORKFLOW_BUNDLE, and LIFELINE_WORKER_TUNING (JSON worker options, for the benchmark). Prints
+ * "worker ready" once it polls.
  */
 import 'reflect-metadata';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
@@ -20,10 +21,12 @@ async function main(): Promise<void> {
     taskQueue: process.env.LIFELINE_TASK_QUEUE,
     deps: buildActivityDeps(config, dataSource),
     workflowBundlePath: process.env.LIFELINE_WORKFLOW_BUNDLE,
+    tuning: process.env.LIFELINE_WORKER_TUNING ? JSON.parse(process.env.LIFELINE_WORKER_TUNING) : undefined,
   });
   const run = worker.run();
   process.stdout.write('worker ready\n');
   await run;
+  process.exit(0);
 }
 
 main().catch((err: unknown) => {

@@ -1,6 +1,4 @@
-import {
-  ApplicationFailure, CancellationScope, condition, executeChild, getExternalWorkflowHandle, isCancellation, proxyActivities, setHandler, sleep, workflowInfo,
-} from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, condition, executeChild, isCancellation, proxyActivities, sleep, workflowInfo } from '@temporalio/workflow';
 import type { LifelineActivities } from '../activities';
 import type { ReplicationProgress } from '../activities/failback';
 import type { FailoverVmFacts } from '../activities/failover-inventory';
@@ -9,12 +7,10 @@ import type { ExecutionSchedule, RecoveryPlanSpec, ScheduledVm } from '../domain
 import type { VmRunStatus } from '../domain/stage-dispatcher';
 import { inventoryWrite, longPoll, quickCall } from './activity-options';
 import { untilAllDone } from './batch';
-import {
-  abortUpdate, approveUpdate, FailbackInput, FailbackResult, FixupInput, FixupReport, MANAGEMENT_FIXUP_WORKFLOW, pauseUpdate, resumeUpdate, retryVmUpdate,
-  searchAttributes, skipVmUpdate, stageCommandSignal, workflowIds, type StageCommand,
-} from './contracts';
+import { FailbackInput, FailbackResult, FixupInput, FixupReport, MANAGEMENT_FIXUP_WORKFLOW, searchAttributes, workflowIds } from './contracts';
 import { failoverStage, type StageVmFacts, type VmOutcome } from './failover-stage';
 import { OperationTracker } from './operation-tracker';
+import { WaveControls } from './wave-controls';
 
 const inventory = proxyActivities<LifelineActivities>(inventoryWrite);
 const systems = proxyActivities<LifelineActivities>({ ...quickCall, startToCloseTimeout: '10 minutes', heartbeatTimeout: '20 seconds' });
@@ -38,68 +34,13 @@ export async function failback(input: FailbackInput): Promise<FailbackResult> {
   const tracker = new OperationTracker('failback', input.tenantId, input.request);
   const id = workflowInfo().workflowId;
   const pollMs = (input.statusPollSeconds ?? 60) * 1000;
-  const approvedGates = new Set<string>();
-  const preSkipped = new Set<string>();
   const outcomes: Record<string, VmOutcome> = {};
   let schedule: ExecutionSchedule | undefined;
-  let waitingGate: string | null = null;
-  let activeStage: string | null = null;
-  let paused: string | null = null;
-  let aborted: string | null = null;
 
-  const forward = async (cmd: StageCommand) => {
-    if (activeStage) await getExternalWorkflowHandle(activeStage).signal(stageCommandSignal, cmd);
-  };
-  const knownVm = (vm: string) => {
-    if (!schedule?.vms.some((v) => v.vm === vm)) throw new Error(`${vm} is not in this failback`);
-  };
-
-  setHandler(approveUpdate, (a) => {
-    const gate = (a.gate ?? waitingGate) as string;
-    approvedGates.add(gate);
-    tracker.setProgress({ approvals: [...approvedGates] });
-    return { accepted: true, detail: `${gate === MAINTENANCE_WINDOW_GATE ? 'maintenance window' : `wave ${gate}`} approved by ${a.by}` };
-  }, {
-    validator: (a) => {
-      if (!waitingGate && !a.gate) throw new Error('the failback is not waiting for an approval');
-      if (a.gate && a.gate !== MAINTENANCE_WINDOW_GATE && !schedule?.stages.some((s) => s.group === a.gate && s.approvalRequired)) throw new Error(`no gate ${a.gate} awaits approval`);
-    },
-  });
-  setHandler(pauseUpdate, async (a) => {
-    paused = `paused by ${a.by}`;
-    await forward({ action: 'pause', by: a.by });
-    return { accepted: true, detail: 'no new VM starts until resumed; VMs already recovering finish' };
-  }, { validator: (_a) => { if (paused) throw new Error('the failback is already paused'); } });
-  setHandler(resumeUpdate, async (a) => {
-    paused = null;
-    await forward({ action: 'resume', by: a.by });
-    return { accepted: true, detail: `resumed by ${a.by}` };
-  });
-  setHandler(abortUpdate, async (a) => {
-    aborted = `aborted by ${a.by}`;
-    await forward({ action: 'abort', by: a.by });
-    return { accepted: true, detail: 'no new VM starts; VMs already recovering finish; the failback ends as aborted' };
-  }, { validator: (_a) => { if (aborted) throw new Error('the failback is already aborting'); } });
-  setHandler(skipVmUpdate, async (a) => {
-    preSkipped.add(a.vm);
-    await forward({ action: 'skip', vm: a.vm, by: a.by });
-    return { accepted: true, detail: `${a.vm} will not fail back; its dependents go ahead without it` };
-  }, {
-    validator: (a) => {
-      knownVm(a.vm);
-      const s = outcomes[a.vm]?.status;
-      if (s === 'recovered' || s === 'running') throw new Error(`${a.vm} is ${s}`);
-    },
-  });
-  setHandler(retryVmUpdate, async (a) => {
-    await forward({ action: 'retry', vm: a.vm, by: a.by });
-    return { accepted: true, detail: `${a.vm} will be tried again with a new attempt` };
-  }, {
-    validator: (a) => {
-      knownVm(a.vm);
-      const stage = schedule!.vms.find((v) => v.vm === a.vm)!.stage;
-      if (activeStage !== workflowIds.child(id, `wave-${stage}`)) throw new Error(`${a.vm} can be retried only while its wave runs`);
-    },
+  const controls = new WaveControls({
+    noun: 'failback', operationId: id, tracker, schedule: () => schedule, outcomes,
+    extraGates: [MAINTENANCE_WINDOW_GATE],
+    gateName: (gate) => (gate === MAINTENANCE_WINDOW_GATE ? 'maintenance window' : `wave ${gate}`),
   });
 
   /** Polls replication on workflow timers (never a busy loop) until every VM is in Differential Sync. */
@@ -139,18 +80,18 @@ export async function failback(input: FailbackInput): Promise<FailbackResult> {
     }, (plans) => ({ plans: plans.map((p) => `${p.name}: ${p.servers.length} VMs`) }));
     await tracker.waitFor('failback replication to reach Differential Sync', () => untilInSync(tenant.name, chosen, 'failback', 'failbackReplication'));
 
-    if (!approvedGates.has(MAINTENANCE_WINDOW_GATE)) {
-      waitingGate = MAINTENANCE_WINDOW_GATE;
+    if (!controls.approvedGates.has(MAINTENANCE_WINDOW_GATE)) {
+      controls.waitingGate = MAINTENANCE_WINDOW_GATE;
       const opens = input.maintenanceWindowStart ? Date.parse(input.maintenanceWindowStart) : null;
       const what = opens === null ? 'approval of the maintenance window' : `the maintenance window at ${input.maintenanceWindowStart} (or an approval)`;
-      const opened = () => approvedGates.has(MAINTENANCE_WINDOW_GATE) || aborted !== null;
+      const opened = () => controls.approvedGates.has(MAINTENANCE_WINDOW_GATE) || controls.aborted !== null;
       await tracker.waitFor(what, async () => {
         if (opens === null) await condition(opened);
         else if (opens > Date.now()) await condition(opened, opens - Date.now());
       });
-      waitingGate = null;
+      controls.waitingGate = null;
     }
-    if (aborted) throw ApplicationFailure.nonRetryable(`${aborted} before the DR VMs stopped; they still run at ${tenant.drSite}`, 'FailbackAborted');
+    if (controls.aborted) throw ApplicationFailure.nonRetryable(`${controls.aborted} before the DR VMs stopped; they still run at ${tenant.drSite}`, 'FailbackAborted');
 
     const planVms = new Map(facts.vms.map((v) => [v.name, v]));
     stopped = true;
@@ -186,18 +127,18 @@ export async function failback(input: FailbackInput): Promise<FailbackResult> {
         stageProgress.status = 'empty';
         continue;
       }
-      if (aborted) break;
-      if (stage.approvalRequired && !approvedGates.has(stage.group)) {
-        waitingGate = stage.group;
-        await tracker.waitFor(`approval before wave ${stage.group}`, () => condition(() => approvedGates.has(stage.group) || aborted !== null));
-        waitingGate = null;
-        if (aborted) break;
+      if (controls.aborted) break;
+      if (stage.approvalRequired && !controls.approvedGates.has(stage.group)) {
+        controls.waitingGate = stage.group;
+        await tracker.waitFor(`approval before wave ${stage.group}`, () => condition(() => controls.approvedGates.has(stage.group) || controls.aborted !== null));
+        controls.waitingGate = null;
+        if (controls.aborted) break;
       }
       const stageVms = schedule.vms.filter((v) => v.stage === stage.index);
       const outside: Record<string, VmRunStatus> = {};
       for (const vm of stageVms) for (const d of vm.dependsOn) if (outcomes[d] && !stageVms.some((s) => s.vm === d)) outside[d] = outcomes[d].status;
       const childId = workflowIds.child(id, `wave-${stage.index}`);
-      activeStage = childId;
+      controls.activeStage = childId;
       stageProgress.status = 'running';
       stageProgress.workflowId = childId;
       tracker.setProgress({ activeStage: childId });
@@ -207,7 +148,7 @@ export async function failback(input: FailbackInput): Promise<FailbackResult> {
           args: [{
             operationId: id, tenant: tenant.name, direction: 'failback', stage, vms: stageVms, facts: stageFacts(stageVms),
             caps: { slots: minCap(stage.maxConcurrency, schedule!.caps.perSite), perMasterTarget: schedule!.caps.perMasterTarget },
-            outside, preSkipped: stageVms.filter((v) => preSkipped.has(v.vm)).map((v) => v.vm),
+            outside, preSkipped: stageVms.filter((v) => controls.preSkipped.has(v.vm)).map((v) => v.vm),
           }],
           typedSearchAttributes: [
             { key: searchAttributes.tenantId, value: tenant.id },
@@ -217,7 +158,7 @@ export async function failback(input: FailbackInput): Promise<FailbackResult> {
           ],
         }),
       (r) => countsOf(r.outcomes));
-      activeStage = null;
+      controls.activeStage = null;
       tracker.setProgress({ activeStage: null });
       Object.assign(outcomes, result.outcomes);
       stageProgress.status = result.aborted ? 'aborted' : 'done';
@@ -228,7 +169,7 @@ export async function failback(input: FailbackInput): Promise<FailbackResult> {
 
     const back = schedule.vms.filter((v) => outcomes[v.vm].status === 'recovered').map((v) => v.vm);
     let fixup: FixupReport | null = null;
-    if (!aborted && back.length > 0) {
+    if (!controls.aborted && back.length > 0) {
       const fixupInput: FixupInput = {
         tenantId: tenant.id,
         direction: 'failback',
@@ -265,7 +206,7 @@ export async function failback(input: FailbackInput): Promise<FailbackResult> {
     const blocked = by('blocked').map((vm) => ({ vm, reason: outcomes[vm].reason ?? 'blocked' }));
     const result: FailbackResult = {
       tenantId: tenant.id,
-      status: aborted ? 'aborted' : failed.length + blocked.length > 0 || back.length < chosen.length ? 'partially-failed-back' : 'failed-back',
+      status: controls.aborted ? 'aborted' : failed.length + blocked.length > 0 || back.length < chosen.length ? 'partially-failed-back' : 'failed-back',
       failedBack: back.length,
       failed,
       blocked,
@@ -294,8 +235,8 @@ export async function failback(input: FailbackInput): Promise<FailbackResult> {
     } else {
       await inventory.setTenantState({ tenantId: tenant.id, to: 'failed-over', from: ['failing-back'] });
     }
-    if (aborted) {
-      await tracker.fail(new Error(`${aborted}: ${back.length} VMs failed back before the abort`), true);
+    if (controls.aborted) {
+      await tracker.fail(new Error(`${controls.aborted}: ${back.length} VMs failed back before the abort`), true);
       return result;
     }
     await tracker.complete(result);

@@ -1,6 +1,4 @@
-import {
-  ApplicationFailure, CancellationScope, condition, executeChild, getExternalWorkflowHandle, isCancellation, proxyActivities, setHandler, workflowInfo,
-} from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, condition, executeChild, isCancellation, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { LifelineActivities } from '../activities';
 import type { DrNic, RecoveryTarget } from '../activities/recovery';
 import { compilePlan, forecastSchedule } from '../domain/plan-compiler';
@@ -8,11 +6,11 @@ import type { ExecutionSchedule, ScheduledVm } from '../domain/recovery-plan';
 import type { VmRunStatus } from '../domain/stage-dispatcher';
 import { inventoryWrite, quickCall } from './activity-options';
 import {
-  abortUpdate, approveUpdate, FailoverInput, FailoverResult, FailoverStepDurations, FixupInput, FixupReport, MANAGEMENT_FIXUP_WORKFLOW,
-  pauseUpdate, resumeUpdate, retryVmUpdate, searchAttributes, skipVmUpdate, stageCommandSignal, workflowIds, type StageCommand,
+  FailoverInput, FailoverResult, FailoverStepDurations, FixupInput, FixupReport, MANAGEMENT_FIXUP_WORKFLOW, searchAttributes, workflowIds,
 } from './contracts';
 import { failoverStage, type StageVmFacts, type VmOutcome } from './failover-stage';
 import { OperationTracker } from './operation-tracker';
+import { WaveControls } from './wave-controls';
 
 const inventory = proxyActivities<LifelineActivities>(inventoryWrite);
 const systems = proxyActivities<LifelineActivities>({ ...quickCall, startToCloseTimeout: '10 minutes', heartbeatTimeout: '20 seconds' });
@@ -33,69 +31,10 @@ export async function failover(input: FailoverInput): Promise<FailoverResult> {
   const tracker = new OperationTracker('failover', input.tenantId, input.request);
   const id = workflowInfo().workflowId;
   const mode = input.mode ?? 'disaster';
-  const approvedGates = new Set<string>();
-  const preSkipped = new Set<string>();
   const outcomes: Record<string, VmOutcome> = {};
   let schedule: ExecutionSchedule | undefined;
-  let waitingGate: string | null = null;
-  let activeStage: string | null = null;
-  let paused: string | null = null;
-  let aborted: string | null = null;
 
-  const forward = async (cmd: StageCommand) => {
-    if (activeStage) await getExternalWorkflowHandle(activeStage).signal(stageCommandSignal, cmd);
-  };
-  const knownVm = (vm: string) => {
-    if (!schedule?.vms.some((v) => v.vm === vm)) throw new Error(`${vm} is not in this failover's plan`);
-  };
-
-  setHandler(approveUpdate, (a) => {
-    const gate = a.gate ?? waitingGate;
-    approvedGates.add(gate as string);
-    tracker.setProgress({ approvals: [...approvedGates] });
-    return { accepted: true, detail: `wave ${gate} approved by ${a.by}` };
-  }, {
-    validator: (a) => {
-      if (!waitingGate && !a.gate) throw new Error('the failover is not waiting for an approval');
-      if (a.gate && !schedule?.stages.some((s) => s.group === a.gate && s.approvalRequired)) throw new Error(`no wave ${a.gate} awaits approval`);
-    },
-  });
-  setHandler(pauseUpdate, async (a) => {
-    paused = `paused by ${a.by}`;
-    await forward({ action: 'pause', by: a.by });
-    return { accepted: true, detail: 'no new VM starts until resumed; VMs already recovering finish' };
-  }, { validator: (_a) => { if (paused) throw new Error('the failover is already paused'); } });
-  setHandler(resumeUpdate, async (a) => {
-    paused = null;
-    await forward({ action: 'resume', by: a.by });
-    return { accepted: true, detail: `resumed by ${a.by}` };
-  });
-  setHandler(abortUpdate, async (a) => {
-    aborted = `aborted by ${a.by}`;
-    await forward({ action: 'abort', by: a.by });
-    return { accepted: true, detail: 'no new VM starts; VMs already recovering finish; the failover ends as aborted' };
-  }, { validator: (_a) => { if (aborted) throw new Error('the failover is already aborting'); } });
-  setHandler(skipVmUpdate, async (a) => {
-    preSkipped.add(a.vm);
-    await forward({ action: 'skip', vm: a.vm, by: a.by });
-    return { accepted: true, detail: `${a.vm} will not be recovered; its dependents go ahead without it` };
-  }, {
-    validator: (a) => {
-      knownVm(a.vm);
-      const s = outcomes[a.vm]?.status;
-      if (s === 'recovered' || s === 'running') throw new Error(`${a.vm} is ${s}`);
-    },
-  });
-  setHandler(retryVmUpdate, async (a) => {
-    await forward({ action: 'retry', vm: a.vm, by: a.by });
-    return { accepted: true, detail: `${a.vm} will be tried again with a new attempt` };
-  }, {
-    validator: (a) => {
-      knownVm(a.vm);
-      const stage = schedule!.vms.find((v) => v.vm === a.vm)!.stage;
-      if (activeStage !== workflowIds.child(id, `wave-${stage}`)) throw new Error(`${a.vm} can be retried only while its wave runs`);
-    },
-  });
+  const controls = new WaveControls({ noun: 'failover', operationId: id, tracker, schedule: () => schedule, outcomes });
 
   await tracker.publish();
   let anythingStarted = false;
@@ -159,18 +98,18 @@ export async function failover(input: FailoverInput): Promise<FailoverResult> {
         stageProgress.status = 'empty';
         continue;
       }
-      if (aborted) break;
-      if (stage.approvalRequired && !approvedGates.has(stage.group)) {
-        waitingGate = stage.group;
-        await tracker.waitFor(`approval before wave ${stage.group}`, () => condition(() => approvedGates.has(stage.group) || aborted !== null));
-        waitingGate = null;
-        if (aborted) break;
+      if (controls.aborted) break;
+      if (stage.approvalRequired && !controls.approvedGates.has(stage.group)) {
+        controls.waitingGate = stage.group;
+        await tracker.waitFor(`approval before wave ${stage.group}`, () => condition(() => controls.approvedGates.has(stage.group) || controls.aborted !== null));
+        controls.waitingGate = null;
+        if (controls.aborted) break;
       }
       const stageVms = schedule.vms.filter((v) => v.stage === stage.index);
       const outside: Record<string, VmRunStatus> = {};
       for (const vm of stageVms) for (const d of vm.dependsOn) if (outcomes[d] && !stageVms.some((s) => s.vm === d)) outside[d] = outcomes[d].status;
       const childId = workflowIds.child(id, `wave-${stage.index}`);
-      activeStage = childId;
+      controls.activeStage = childId;
       stageProgress.status = 'running';
       stageProgress.workflowId = childId;
       tracker.setProgress({ activeStage: childId });
@@ -181,7 +120,7 @@ export async function failover(input: FailoverInput): Promise<FailoverResult> {
           args: [{
             operationId: id, tenant: tenant.name, stage, vms: stageVms, facts: stageFacts(stageVms),
             caps: { slots: minCap(stage.maxConcurrency, schedule!.caps.perSite), perMasterTarget: schedule!.caps.perMasterTarget },
-            outside, preSkipped: stageVms.filter((v) => preSkipped.has(v.vm)).map((v) => v.vm),
+            outside, preSkipped: stageVms.filter((v) => controls.preSkipped.has(v.vm)).map((v) => v.vm),
           }],
           typedSearchAttributes: [
             { key: searchAttributes.tenantId, value: tenant.id },
@@ -191,7 +130,7 @@ export async function failover(input: FailoverInput): Promise<FailoverResult> {
           ],
         }),
       (r) => countsOf(r.outcomes));
-      activeStage = null;
+      controls.activeStage = null;
       tracker.setProgress({ activeStage: null });
       Object.assign(outcomes, result.outcomes);
       stageProgress.status = result.aborted ? 'aborted' : 'done';
@@ -209,7 +148,7 @@ export async function failover(input: FailoverInput): Promise<FailoverResult> {
 
     const recovered = schedule.vms.filter((v) => outcomes[v.vm].status === 'recovered');
     let fixup: FixupReport | null = null;
-    if (!aborted && recovered.length > 0) {
+    if (!controls.aborted && recovered.length > 0) {
       const fixupInput: FixupInput = {
         tenantId: tenant.id,
         direction: 'failover',
@@ -228,7 +167,7 @@ export async function failover(input: FailoverInput): Promise<FailoverResult> {
       systems.validateRecoveredVms({ tenant: tenant.name, drSite: tenant.drSite, vms: recovered.map((v) => ({ name: v.vm, vmId: outcomes[v.vm].vmId as string, fqdn: planVms.get(v.vm)!.fqdn, drIps: identities[v.vm].nics.map((n) => n.ip) })) }),
     (v) => v);
 
-    const result = resultOf(input.tenantId, schedule, outcomes, aborted !== null, tracker.view.startedAt, rtoDeadline, fixup);
+    const result = resultOf(input.tenantId, schedule, outcomes, controls.aborted !== null, tracker.view.startedAt, rtoDeadline, fixup);
     tracker.setProgress({ validation });
     await tracker.step('notify: DR complete', () =>
       systems.notifyTenant({ tenant: tenant.name, summary: `DR complete for ${tenant.name}: ${result.recovered} VMs recovered, ${result.failed.length} failed, ${result.blocked.length} blocked, ${result.skipped.length} skipped`, severity: result.status === 'failed-over' ? 3 : 1, idempotencyKey: `${id}:notify:complete` }),
@@ -239,8 +178,8 @@ export async function failover(input: FailoverInput): Promise<FailoverResult> {
     } else {
       await inventory.setTenantState({ tenantId: tenant.id, to: 'protected', from: ['failing-over'] });
     }
-    if (aborted) {
-      await tracker.fail(new Error(`${aborted}: ${result.recovered} VMs recovered before the abort`), true);
+    if (controls.aborted) {
+      await tracker.fail(new Error(`${controls.aborted}: ${result.recovered} VMs recovered before the abort`), true);
       return result;
     }
     await tracker.complete(result);

@@ -9,12 +9,13 @@
  */
 import 'reflect-metadata';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import { Client, Connection } from '@temporalio/client';
+import { bundleWorkflowCode } from '@temporalio/worker';
 import type { DataSource } from 'typeorm';
 import { createApp } from '../../api/app';
 import { forecastSchedule } from '../../domain/forecast';
@@ -22,6 +23,7 @@ import type { ExecutionSchedule } from '../../domain/recovery-plan';
 import { seedDemoEstate } from '../../infra/demo/demo-estate';
 import { TenantEntity } from '../../infra/persistence/entities';
 import { freePort, startDevServer } from '../../infra/temporal/dev-server';
+import { workflowsPath } from '../../infra/temporal/worker';
 
 const VMS_PER_TENANT = 100;
 const MANAGEMENT_PER_TENANT = 4;
@@ -98,7 +100,7 @@ async function stopProcess(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
-async function runOnce(temporalAddress: string, vms: number, timeScale: number, waveCap: number): Promise<Run> {
+async function runOnce(temporalAddress: string, vms: number, timeScale: number, waveCap: number, bundlePath: string): Promise<Run> {
   const tenants = Math.max(1, Math.round(vms / VMS_PER_TENANT));
   const sim = await startSim(timeScale);
   const taskQueue = `bench-${vms}-${Date.now()}`;
@@ -112,9 +114,9 @@ async function runOnce(temporalAddress: string, vms: number, timeScale: number, 
   const dataSource = app.get<DataSource>(getDataSourceToken());
   // The worker runs in a process of its own, so its memory is measured apart from the API and the bench.
   const worker = await startWorkerProcess({
-    TEMPORAL_ADDRESS: temporalAddress, LIFELINE_TASK_QUEUE: taskQueue, SIM_URL: sim.url, DATA_DIR: dataDir, MYSQL_URL: '',
+    TEMPORAL_ADDRESS: temporalAddress, LIFELINE_TASK_QUEUE: taskQueue, SIM_URL: sim.url, DATA_DIR: dataDir, MYSQL_URL: '', LIFELINE_WORKFLOW_BUNDLE: bundlePath,
     LIFELINE_WORKER_TUNING: JSON.stringify({
-      maxConcurrentActivityTaskExecutions: 2_000, maxConcurrentWorkflowTaskExecutions: 200, maxCachedWorkflows: 2_000,
+      maxConcurrentActivityTaskExecutions: 2_000, maxConcurrentWorkflowTaskExecutions: 200, maxCachedWorkflows: 1_000,
       maxConcurrentActivityTaskPolls: 20, maxConcurrentWorkflowTaskPolls: 20,
     }),
   });
@@ -203,10 +205,15 @@ async function main(): Promise<void> {
   const embedded = address ? undefined : await startDevServer({ dataDir: mkdtempSync(path.join(tmpdir(), 'lifeline-bench-temporal-')) });
   address ??= embedded!.address;
 
+  // Workflow code is bundled once, as a deployment would ship it, so the worker's memory is its running cost.
+  const bundle = await bundleWorkflowCode({ workflowsPath: require.resolve(workflowsPath), logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: console.error } });
+  const bundlePath = path.join(mkdtempSync(path.join(tmpdir(), 'lifeline-bench-bundle-')), 'workflows.js');
+  writeFileSync(bundlePath, bundle.code);
+
   const rows: string[] = [];
   for (const vms of sizes.length ? sizes : [100, 1000, 5000]) {
-    const r = await runOnce(address, vms, timeScale, waveCap);
-    const zero = process.argv.includes('--skip-zero') ? null : await runOnce(address, vms, 0, waveCap);
+    const r = await runOnce(address, vms, timeScale, waveCap, bundlePath);
+    const zero = process.argv.includes('--skip-zero') ? null : await runOnce(address, vms, 0, waveCap, bundlePath);
     rows.push(
       [
         `${r.vms} VMs (${r.tenants} tenants)`,

@@ -29,6 +29,14 @@ export interface DrEstate {
   close(): Promise<void>;
 }
 
+/** The parts of `GET /_sim/state` the failback and resume suites read. */
+export interface SimVm { name: string; site: string; origin: string; power_state: string; hostname: string; nics: { ip_address: string }[] }
+export interface SimState {
+  compute: { vms: SimVm[] };
+  bna: { pools: { purpose?: string; reservations: unknown[] }[] };
+  inmage: { plans: { direction: string }[]; pairs: { direction: string; state: string; server: string }[]; controlServers: { name: string }[]; drillSnapshots: unknown[] };
+}
+
 export const ended = (op: OperationBody) => ['completed', 'failed', 'cancelled'].includes(op.status);
 
 export async function startDrEstate(

@@ -2,14 +2,7 @@ import type { DemoTenant } from '../../infra/demo/demo-estate';
 import type { FailbackResult } from '../../workflows/contracts';
 import type { Estate } from '../clients/estate-fixture';
 import type { TestApp } from '../support/api';
-import { ended, startDrEstate, type DrEstate, type OperationBody } from '../support/dr-estate';
-
-interface SimVm { name: string; site: string; origin: string; power_state: string; hostname: string; nics: { ip_address: string }[] }
-interface SimState {
-  compute: { vms: SimVm[] };
-  bna: { pools: { purpose?: string; reservations: unknown[] }[] };
-  inmage: { plans: { direction: string }[]; pairs: { direction: string; state: string; server: string }[]; controlServers: { name: string }[]; drillSnapshots: unknown[] };
-}
+import { ended, startDrEstate, type DrEstate, type OperationBody, type SimState } from '../support/dr-estate';
 
 /**
  * Partial failback through the API (real Temporal server, simulated estate): a VM whose dependency would

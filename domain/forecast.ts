@@ -12,9 +12,10 @@ import type { ExecutionSchedule, Forecast, ForecastInput, ForecastVm, ScheduledV
  * same-stage dependencies done) in the stage's `vms` order, skipping any whose master target is full,
  * while the stage has a free slot; the stage's slots are min(group maxConcurrency, perSite).
  *
- * Per stage the lower bound is the largest of: the longest same-stage dependency chain, total work over the
- * stage's slots, each master target's work over perMasterTarget, and the longest single VM; the
- * operation's lower bound is their sum.
+ * Per stage the lower bound is the largest of: the longest same-stage dependency chain, the longest single VM,
+ * and for the stage's slots (and each master target's perMasterTarget) the machine-scheduling bound of
+ * `slotBound`: a VM holds its slot until it is done, so work comes in whole VMs, not in fractions of one.
+ * The operation's lower bound is their sum.
  *
  * Throws RangeError when a step duration is negative or not finite, and Error when a stage's dependencies
  * form a cycle (a schedule from compilePlan never does).
@@ -125,17 +126,35 @@ function stageModel(schedule: ExecutionSchedule, members: number[], duration: (v
 
 function stageLowerBound(model: StageModel, slots: number, perMasterTarget: number): number {
   const n = model.duration.length;
-  let total = 0;
   let longestVm = 0;
-  const targetWork = new Float64Array(model.targets);
-  for (let i = 0; i < n; i++) {
-    total += model.duration[i];
-    longestVm = Math.max(longestVm, model.duration[i]);
-    targetWork[model.target[i]] += model.duration[i];
-  }
-  let bound = Math.max(longestVm, longestChain(model), slots === Infinity ? 0 : total / slots);
+  for (let i = 0; i < n; i++) longestVm = Math.max(longestVm, model.duration[i]);
+  let bound = Math.max(longestVm, longestChain(model), slotBound(model.duration, slots));
   if (perMasterTarget !== Infinity) {
-    for (let t = 0; t < model.noTarget; t++) bound = Math.max(bound, targetWork[t] / perMasterTarget);
+    const onTarget: number[][] = Array.from({ length: model.noTarget }, () => []);
+    for (let i = 0; i < n; i++) if (model.target[i] !== model.noTarget) onTarget[model.target[i]].push(model.duration[i]);
+    for (const durations of onTarget) bound = Math.max(bound, slotBound(durations, perMasterTarget));
+  }
+  return bound;
+}
+
+/**
+ * A lower bound on running `durations` on `slots` parallel slots, each VM on one slot from start to end
+ * (identical parallel machines without preemption): the larger of the total work over the slots and, for
+ * each k with k·slots + 1 ≤ n, the k + 1 shortest of the k·slots + 1 longest VMs, since some slot must run
+ * k + 1 of those one after another. For n equal VMs of d seconds this is ⌈n / slots⌉·d, which is exact.
+ */
+export function slotBound(durations: readonly number[], slots: number): number {
+  if (slots === Infinity || durations.length === 0) return 0;
+  let total = 0;
+  for (const d of durations) total += d;
+  let bound = total / slots;
+  const longestFirst = [...durations].sort((a, b) => b - a);
+  // prefix[i] = sum of the i longest.
+  const prefix = new Float64Array(longestFirst.length + 1);
+  longestFirst.forEach((d, i) => (prefix[i + 1] = prefix[i] + d));
+  for (let k = 1; k * slots + 1 <= longestFirst.length; k++) {
+    const last = k * slots + 1;
+    bound = Math.max(bound, prefix[last] - prefix[last - (k + 1)]);
   }
   return bound;
 }

@@ -8,6 +8,7 @@ import {
   type ScheduleCaps,
   type ScheduledVm,
 } from '../../domain/plan-compiler';
+import { slotBound } from '../../domain/forecast';
 
 const workload = (name: string, extra: Partial<PlanVm> = {}): PlanVm => ({ name, role: 'workload', ...extra });
 
@@ -105,15 +106,15 @@ describe('forecastSchedule: hand-computed cases', () => {
     expect(forecast.vms.map((v) => v.start)).toEqual([0, 0, 0, 0, 65, 65, 65, 65, 130, 130, 130, 130]);
   });
 
-  it('total work over the stage slots, with the site cap tighter than the group cap', () => {
+  it('whole VMs over the stage slots, with the site cap tighter than the group cap', () => {
     const schedule = compiled(
       { groups: [{ name: 'g', vms: ['a', 'b', 'c'], maxConcurrency: 3 }] },
       [workload('a'), workload('b'), workload('c')],
       { perSite: 2 },
     );
     const forecast = forecastSchedule({ schedule, durations: { recover: 10 } });
-    // max(chain 10, work 30 / min(3, 2) = 15, largest VM 10) = 15; greedily two run, then the third: 20.
-    expect(forecast.lowerBound).toBe(15);
+    // Three 10 s VMs on min(3, 2) = 2 slots: one slot runs two of them (work over slots alone says 15).
+    expect(forecast.lowerBound).toBe(20);
     expect(forecast.estimatedMakespan).toBe(20);
     expect(forecast.vms.map((v) => [v.vm, v.start, v.end])).toEqual([
       ['a', 0, 10],
@@ -180,9 +181,9 @@ describe('forecastSchedule: hand-computed cases', () => {
     const forecast = forecastSchedule({ schedule, durations: each(seconds) });
     // Stage 0: max(chain 8, work 12 / site 4 = 3, mt-1 8 / 2 = 4, largest 8) = 8.
     // Stage 1: 40.
-    // Stage 2: max(chain app-1 -> web 35, work 95 / min(3, 4) = 31.67, mt-1 20 / 2 = 10, mt-2 75 / 2 = 37.5, largest 30) = 37.5.
-    expect(forecast.stages.map((s) => s.lowerBound)).toEqual([8, 40, 37.5]);
-    expect(forecast.lowerBound).toBe(85.5);
+    // Stage 2: max(chain app-1 -> web 35, 4 VMs on min(3, 4) slots: 20 + 15 = 35, mt-1 20, mt-2: 3 VMs on 2 slots: 30 + 15 = 45, largest 30) = 45.
+    expect(forecast.stages.map((s) => s.lowerBound)).toEqual([8, 40, 45]);
+    expect(forecast.lowerBound).toBe(93);
     // Stage 2 from t=48: app-1, app-2, app-3 start (mt-2 full); web waits for app-1 (t=68) and for an mt-2 slot (t=78).
     expect(forecast.vms.map((v) => [v.vm, v.start, v.end])).toEqual([
       ['mon', 0, 8],
@@ -311,5 +312,49 @@ describe('forecastSchedule: randomized plans', () => {
     const first = run();
     expect(JSON.stringify(run())).toBe(JSON.stringify(first));
     expect(JSON.parse(JSON.stringify(first))).toStrictEqual(first);
+  });
+});
+
+describe('slotBound: whole VMs on parallel slots', () => {
+  /** The best makespan over every assignment of VMs to slots (exact for independent VMs; small n only). */
+  function optimum(durations: number[], slots: number): number {
+    let best = Infinity;
+    const load = new Array<number>(slots).fill(0);
+    const place = (i: number): void => {
+      if (i === durations.length) return void (best = Math.min(best, Math.max(...load)));
+      for (let s = 0; s < slots; s++) {
+        load[s] += durations[i];
+        if (load[s] < best) place(i + 1);
+        load[s] -= durations[i];
+        // Empty slots are interchangeable: trying one is enough.
+        if (load[s] === 0) break;
+      }
+    };
+    place(0);
+    return best;
+  }
+
+  it('is ⌈n / slots⌉ rounds for equal VMs, where work over slots counts fractions', () => {
+    expect(slotBound(Array(25).fill(10), 20)).toBe(20);
+    expect(slotBound(Array(40).fill(10), 20)).toBe(20);
+    expect(slotBound(Array(41).fill(10), 20)).toBe(30);
+    expect(slotBound(Array(5).fill(10), 20)).toBe(2.5);
+    expect(slotBound([], 3)).toBe(0);
+    expect(slotBound([7, 8], Infinity)).toBe(0);
+  });
+
+  it('never exceeds the optimum, over 400 seeded sets of VMs', () => {
+    const random = prng(7);
+    let tight = 0;
+    for (let c = 0; c < 400; c++) {
+      const n = 1 + Math.floor(random() * 8);
+      const slots = 1 + Math.floor(random() * 4);
+      const durations = Array.from({ length: n }, () => 1 + Math.floor(random() * 30));
+      const best = optimum(durations, slots);
+      const bound = slotBound(durations, slots);
+      expect(bound).toBeLessThanOrEqual(best + 1e-9);
+      if (Math.abs(bound - best) < 1e-9) tight++;
+    }
+    expect(tight).toBeGreaterThan(150);
   });
 });

@@ -1,6 +1,6 @@
 import { poolView } from './bna';
 import { siteView, vmView } from './compute';
-import { asObject, badRequest, created, jsonErrorStyle, noContent, notFound, ok, read, type SystemDef } from './http';
+import { asObject, badRequest, created, jsonErrorStyle, noContent, notFound, ok, read, refused, type SystemDef } from './http';
 import { pairStatus, setSourceSiteDown } from './inmage';
 import { parseScenario, seedScenario } from './scenario';
 import type { Collection, MgmtRecord, Sim } from './state';
@@ -15,7 +15,9 @@ import type { Collection, MgmtRecord, Sim } from './state';
  * - `GET /_sim/state?tenant=`: the whole estate as JSON (optionally one tenant's part);
  * - `GET /_sim/clock`, `POST /_sim/clock` ← `{ advanceMs }`: read or move the simulator clock forward;
  * - `POST /_sim/sites/{site}/fail|restore`: take a site down (its VMs stop answering, replication from
- *   it stops so recovery points stop advancing, its tunnels go DOWN) or bring it back.
+ *   it stops so recovery points stop advancing, its tunnels go DOWN) or bring it back;
+ * - `POST /_sim/tenants/{tenant}/primary-site` ← `{ site }`: the provider built the tenant a new primary site
+ *   (created up and empty if unknown) and the tenant now lives there: InMage, the ASA and compute target it.
  */
 export function controlSystem(sim: Sim, systems: () => SystemDef[]): SystemDef {
   return {
@@ -188,6 +190,26 @@ export function controlSystem(sim: Sim, systems: () => SystemDef[]): SystemDef {
             return ok(siteView(site));
           }),
       })),
+      {
+        method: 'POST',
+        path: '/tenants/:tenant/primary-site',
+        op: 'movePrimarySite',
+        handle: (req) =>
+          read(() => {
+            const tenant = sim.state.tenants.get(req.params.tenant);
+            if (!tenant) throw notFound(`tenant ${req.params.tenant}`);
+            const id = asObject(req.body).site;
+            if (typeof id !== 'string' || !/^[a-z0-9][a-z0-9-]{0,62}$/.test(id)) throw badRequest('site must be a site id (lower-case letters, digits, dashes)', 'site');
+            const known = sim.state.sites.get(id);
+            if (known && known.kind !== 'primary') throw refused('NOT_A_PRIMARY_SITE', `${id} is a ${known.kind} site; a tenant's primary site must be kind primary`);
+            if (known && known.tenant !== null && known.tenant !== tenant.id) throw refused('SITE_OF_ANOTHER_TENANT', `${id} is ${known.tenant}'s own site`);
+            const site = known ?? { id, kind: 'primary' as const, tenant: tenant.id, capacity: null, used: { vcpu: 0, memoryGb: 0, storageGb: 0, masterTargets: 0 }, down: false, downSince: null };
+            sim.state.sites.set(id, site);
+            const previous = tenant.primarySite;
+            tenant.primarySite = id;
+            return (known ? ok : created)({ tenant: tenant.id, previousSite: previous, site: siteView(site) });
+          }),
+      },
     ],
   };
 }

@@ -164,4 +164,21 @@ describe('simulator control API', () => {
     expect((await c.raw('GET', '/compute/api/sites')).status).toBe(401);
     expect((await c.raw('GET', '/inmage/api/v1/jobs/x')).status).toBe(401);
   });
+  it('moves a tenant to a new primary site the provider built, which InMage then targets', async () => {
+    await c.scenario({ tenants: [{ id: 'northwind', vms: 2, managementVms: 0 }] });
+    const moved = await c.call('POST', '/_sim/tenants/northwind/primary-site', { site: 'northwind-dc2' });
+    expect(moved.status).toBe(201);
+    expect(moved.body).toEqual(expect.objectContaining({ tenant: 'northwind', previousSite: 'northwind-dc', site: expect.objectContaining({ site: 'northwind-dc2', kind: 'primary', tenant: 'northwind', down: false }) }));
+    expect((await c.call('POST', '/_sim/tenants/northwind/primary-site', { site: 'northwind-dc2' })).status).toBe(200);
+    const state = (await c.call('GET', '/_sim/state?tenant=northwind')).body;
+    expect(state.tenants[0].primarySite).toBe('northwind-dc2');
+    expect(state.sites.map((s: Json) => s.site)).toEqual(expect.arrayContaining(['northwind-dc', 'northwind-dc2']));
+    // A process server registered without a site lands at the tenant's primary site: the new one.
+    const ps = await c.call('POST', '/inmage/api/v1/tenants/northwind/control-servers', { name: 'nw-ps-9', role: 'ps' });
+    expect(ps.body.site).toBe('northwind-dc2');
+
+    expect((await c.call('POST', '/_sim/tenants/northwind/primary-site', { site: 'dr-1' })).status).toBe(422);
+    expect((await c.call('POST', '/_sim/tenants/northwind/primary-site', { site: 'Not A Site' })).status).toBe(400);
+    expect((await c.call('POST', '/_sim/tenants/nobody/primary-site', { site: 'x-dc' })).status).toBe(404);
+  });
 });

@@ -10,6 +10,11 @@ export interface SystemEndpoint {
   /** Per-request timeout. */
   timeoutMs?: number;
   tls?: { caFile?: string; rejectUnauthorized?: boolean };
+  /**
+   * Open connections at most (default 512). Calls like a vCenter re-IP answer only when done, so a wave of
+   * a few hundred VMs holds a few hundred calls open at once; a pool smaller than that queues them here.
+   */
+  maxConnections?: number;
 }
 
 export interface SystemRequest {
@@ -59,7 +64,7 @@ export class SystemHttpClient {
     this.base = new URL(endpoint.baseUrl.endsWith('/') ? endpoint.baseUrl : `${endpoint.baseUrl}/`);
     const ca = endpoint.tls?.caFile ? readFileSync(endpoint.tls.caFile) : undefined;
     this.agent = new Agent({
-      connections: 64,
+      connections: endpoint.maxConnections ?? 512,
       keepAliveTimeout: 30_000,
       connect: { ca, rejectUnauthorized: endpoint.tls?.rejectUnauthorized ?? true },
     });

@@ -37,6 +37,22 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/**
+ * The embedded server runs one node for one worker fleet, so it is tuned for latency (a wave waits on every
+ * hop between a VM's steps): the SQLite store in WAL mode with normal sync (a commit survives a killed
+ * process; only a power loss can drop the last ones), one task-queue partition (no forwarding between
+ * partitions on a single node), and eager activity dispatch (an activity the worker schedules for itself
+ * comes back in the workflow-task reply instead of through matching). A cluster of one's own
+ * (`TEMPORAL_ADDRESS`) keeps its own settings.
+ */
+export const EMBEDDED_SERVER_TUNING: readonly string[] = [
+  '--sqlite-pragma', 'journal_mode=wal',
+  '--sqlite-pragma', 'synchronous=normal',
+  '--dynamic-config-value', 'matching.numTaskqueueReadPartitions=1',
+  '--dynamic-config-value', 'matching.numTaskqueueWritePartitions=1',
+  '--dynamic-config-value', 'system.enableActivityEagerExecution=true',
+];
+
 /** Starts `temporal server start-dev` on 127.0.0.1 and resolves once it answers gRPC. */
 export async function startDevServer(opts: DevServerOptions): Promise<DevServer> {
   mkdirSync(opts.dataDir, { recursive: true });
@@ -49,6 +65,7 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
     '--db-filename', path.join(opts.dataDir, opts.dbFileName ?? 'temporal.sqlite'),
     '--log-level', 'warn',
     ...devServerSearchAttributeArgs(),
+    ...EMBEDDED_SERVER_TUNING,
   ];
   if (namespace !== 'default') args.push('--namespace', namespace);
   if (opts.uiPort) args.push('--ui-port', String(opts.uiPort), '--ui-ip', '127.0.0.1');

@@ -159,6 +159,7 @@ async function runOnce(temporalAddress: string, vms: number, timeScale: number, 
         if (e.op === 'upsertRecord' && e.system === 'dns') r.end = Date.parse(e.startedAt);
         per.set(vm, r);
       }
+      writeFileSync(process.env.BENCH_DEBUG_FILE ?? path.join(tmpdir(), `lifeline-bench-${vms}-vms.json`), JSON.stringify([...per.entries()].map(([vm, r]) => ({ vm, ...r }))));
       const med = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)];
       const rows = [...per.values()].filter((r) => r.start && r.end && r.recovered && r.on);
       console.log(`per VM (median ms): recover ${med(rows.map((r) => r.recovered! - r.start!))}, reIp+powerOn ${med(rows.map((r) => r.on! - r.recovered!))}, boot+health ${med(rows.map((r) => r.end! - r.on!))}, total ${med(rows.map((r) => r.end! - r.start!))}`);

@@ -1,4 +1,4 @@
-import { ApplicationFailure, CancellationScope, condition, executeChild, isCancellation, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, condition, executeChild, isCancellation, patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { LifelineActivities } from '../activities';
 import type { DrNic, RecoveryTarget } from '../activities/recovery';
 import { compilePlan, forecastSchedule } from '../domain/plan-compiler';
@@ -17,6 +17,9 @@ const systems = proxyActivities<LifelineActivities>({ ...quickCall, startToClose
 
 /** Typical real-world step times (seconds) for the ETA, when the caller gives none. */
 export const DEFAULT_STEP_DURATIONS: FailoverStepDurations = { recover: 300, reIp: 30, powerOn: 45, boot: 120, publish: 5 };
+
+/** Workflow version marker: inventory records of a wave written beside the next wave's start. */
+const BOOKKEEPING_BESIDE_NEXT_WAVE = 'failover-bookkeeping-beside-next-wave';
 
 /** The six weeks a tenant may run at the DR site before the daily fee (TSM/BCRS slides). */
 const INCLUDED_DR_DAYS = 42;
@@ -92,6 +95,7 @@ export async function failover(input: FailoverInput): Promise<FailoverResult> {
         return [v.vm, { fqdn: f.fqdn, primaryIps: f.primaryIps, probes: f.probes, hostname: dr.hostname, nics: dr.nics, point: targets.get(v.vm)! }];
       }));
 
+    const bookkeeping: Promise<unknown>[] = [];
     for (const stage of schedule.stages) {
       const stageProgress = (tracker.view.progress.stages as { index: number; status: string; counts?: unknown; workflowId?: string }[])[stage.index];
       if (stage.vms.length === 0) {
@@ -136,15 +140,26 @@ export async function failover(input: FailoverInput): Promise<FailoverResult> {
       stageProgress.status = result.aborted ? 'aborted' : 'done';
       stageProgress.counts = countsOf(result.outcomes);
       const recoveredHere = stageVms.filter((v) => result.outcomes[v.vm].status === 'recovered');
-      await inventory.recordRecoveredVms({
+      const record = {
         tenantId: tenant.id,
         vms: recoveredHere.map((v) => ({ name: v.vm, drIps: identities[v.vm].nics.map((n) => n.ip), drHostname: identities[v.vm].hostname })),
-      });
+      };
       const remaining = forecast.stages.filter((s) => s.index > stage.index).reduce((sum, s) => sum + (s.end - s.start), 0);
       tracker.setProgress({ eta: new Date(Date.now() + remaining * 1000).toISOString() });
-      await tracker.publish();
+      if (patched(BOOKKEEPING_BESIDE_NEXT_WAVE)) {
+        // The next wave does not read these records: they are written while it starts, not before.
+        const write = inventory.recordRecoveredVms(record);
+        write.catch(() => undefined); // raised by the Promise.all after the waves
+        bookkeeping.push(write);
+        tracker.publishInBackground();
+      } else {
+        await inventory.recordRecoveredVms(record);
+        await tracker.publish();
+      }
       if (result.aborted) break;
     }
+    await Promise.all(bookkeeping);
+    await tracker.settled();
 
     const recovered = schedule.vms.filter((v) => outcomes[v.vm].status === 'recovered');
     let fixup: FixupReport | null = null;

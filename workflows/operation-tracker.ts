@@ -37,9 +37,39 @@ export class OperationTracker {
     setHandler(progressQuery, () => this.view);
   }
 
-  /** Writes the projection (an idempotent upsert keyed by the workflow id). */
+  /** The background write in flight, if any (see `publishInBackground`). */
+  private background: Promise<void> | null = null;
+  private backgroundQueued = false;
+
+  /** Writes the projection (an idempotent upsert keyed by the workflow id), after any background write. */
   async publish(): Promise<void> {
+    await this.settled();
     await recordOperation({ view: this.view, request: this.request });
+  }
+
+  /**
+   * Writes the projection without holding up the workflow (e.g. while the next wave starts). Writes stay in
+   * order, and one queued behind another carries the latest view, so the projection never goes back.
+   */
+  publishInBackground(): void {
+    if (this.backgroundQueued) return;
+    this.backgroundQueued = true;
+    const previous = this.background ?? Promise.resolve();
+    this.background = previous.then(async () => {
+      this.backgroundQueued = false;
+      await recordOperation({ view: this.view, request: this.request });
+    });
+    // Handled: `settled` (or the next `publish`) raises it.
+    this.background.catch(() => undefined);
+  }
+
+  /** Waits for background writes; a write that failed after its retries fails here. */
+  async settled(): Promise<void> {
+    const pending = this.background;
+    if (!pending) return;
+    await pending.finally(() => {
+      if (this.background === pending) this.background = null;
+    });
   }
 
   setPhase(phase: string): void {

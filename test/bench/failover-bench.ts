@@ -6,6 +6,10 @@
  * the same latencies and caps, their ratio, the end-to-end makespan (pre-flight, fix-up and validation
  * included), the orchestration overhead per VM with latencies at zero, the peak RSS of the worker process,
  * and the largest history of any workflow execution.
+ *
+ * The worker runs in its own process with the production flags (WORKER_NODE_FLAGS; BENCH_WORKER_NODE_OPTIONS
+ * overrides them). BENCH_DEBUG=1 prints per-VM step medians and writes per-VM timings to a JSON file;
+ * LIFELINE_MEMORY_LOG=<file> makes the worker log process.memoryUsage() every 2 s.
  */
 import 'reflect-metadata';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -23,7 +27,7 @@ import type { ExecutionSchedule } from '../../domain/recovery-plan';
 import { seedDemoEstate } from '../../infra/demo/demo-estate';
 import { TenantEntity } from '../../infra/persistence/entities';
 import { freePort, startDevServer } from '../../infra/temporal/dev-server';
-import { workflowsPath } from '../../infra/temporal/worker';
+import { WORKER_NODE_FLAGS, workflowsPath } from '../../infra/temporal/worker';
 
 const VMS_PER_TENANT = 100;
 const MANAGEMENT_PER_TENANT = 4;
@@ -68,7 +72,7 @@ async function startSim(timeScale: number): Promise<{ url: string; child: ChildP
 }
 
 async function startWorkerProcess(env: Record<string, string>): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['-r', './test/support/swc-register.js', 'test/support/worker-process.ts'], {
+  const child = spawn(process.execPath, [...(process.env.BENCH_WORKER_NODE_OPTIONS?.split(' ').filter(Boolean) ?? WORKER_NODE_FLAGS), '-r', './test/support/swc-register.js', 'test/support/worker-process.ts'], {
     cwd: path.join(__dirname, '..', '..'),
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],

@@ -5,6 +5,7 @@
  * "worker ready" once it polls.
  */
 import 'reflect-metadata';
+import { appendFileSync } from 'node:fs';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { buildActivityDeps } from '../../infra/activity-deps';
 import { loadConfig } from '../../infra/config';
@@ -23,6 +24,11 @@ async function main(): Promise<void> {
     workflowBundlePath: process.env.LIFELINE_WORKFLOW_BUNDLE,
     tuning: process.env.LIFELINE_WORKER_TUNING ? JSON.parse(process.env.LIFELINE_WORKER_TUNING) : undefined,
   });
+  const memoryLog = process.env.LIFELINE_MEMORY_LOG;
+  if (memoryLog) {
+    // Where the worker's memory goes (V8 heap vs buffers vs the native core), for the benchmark's notes.
+    setInterval(() => appendFileSync(memoryLog, `${JSON.stringify({ at: Date.now(), ...process.memoryUsage() })}\n`), 2_000).unref();
+  }
   const run = worker.run();
   process.stdout.write('worker ready\n');
   await run;

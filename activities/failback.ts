@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { In } from 'typeorm';
-import { ProtectedVmEntity, TenantEntity } from '../infra/persistence/entities';
+import { ProtectedVmEntity, SiteEntity, TenantEntity } from '../infra/persistence/entities';
 import type { ActivityDeps } from './deps';
 import { eachItem, type BatchOutcome } from './clm';
 import { pollUntil } from './polling';
@@ -183,6 +183,17 @@ export function createFailbackActivities(deps: ActivityDeps) {
         }
         return { vm, released };
       });
+    },
+
+    /**
+     * The site a smoking-hole failback returns to: its name, and whether the tenant's forward protection still
+     * replicates from it (the lost site rebuilt under its own name) or not (a new site).
+     */
+    async inspectReturnSite(input: { tenant: string; siteId: string }): Promise<{ name: string; rebuilt: boolean }> {
+      const site = await deps.dataSource.manager.findOneBy(SiteEntity, { id: input.siteId });
+      if (!site) throw ApplicationFailure.nonRetryable(`site ${input.siteId} does not exist`, 'SiteNotFound');
+      const plans = await inmage.listProtectionPlans(input.tenant);
+      return { name: site.name, rebuilt: plans.some((p) => p.direction === 'forward' && p.sourceSite === site.name) };
     },
 
     /** The tenant's primary site is now this one (the old one was lost). */

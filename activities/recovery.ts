@@ -1,9 +1,9 @@
-import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import * as net from 'node:net';
 import { chooseRecoveryPoint, type RecoveryPointRequest, type VolumeRetention } from '../domain/recovery-point';
 import type { RecoveryPoint as InmagePoint, TagReport } from '../infra/clients/inmage';
 import type { ActivityDeps } from './deps';
+import { eachItem, type BatchOutcome } from './clm';
 import { eachLimited } from './concurrency';
 import { pollUntil } from './polling';
 
@@ -52,6 +52,10 @@ export function dnsNameOf(fqdn: string): { zone: string; name: string } | null {
   const dot = fqdn.indexOf('.');
   return dot > 0 ? { name: fqdn.slice(0, dot), zone: fqdn.slice(dot + 1) } : null;
 }
+
+/** A recovered VM to validate: where compute finds it, and the name and addresses DNS must answer. */
+export interface VmToValidate { name: string; vmId: string; fqdn: string; drIps: string[] }
+export interface VmValidation { vm: string; problems: string[] }
 
 export function createRecoveryActivities(deps: ActivityDeps) {
   const { inmage, compute, bna, dns, firewall, ticketing } = deps.clients;
@@ -203,23 +207,26 @@ export function createRecoveryActivities(deps: ActivityDeps) {
       return { tagged: input.vms.length, poweredOff };
     },
 
-    /** After the waves: each recovered VM powered on, its guest answering, and DNS pointing at its DR address. */
-    async validateRecoveredVms(input: { tenant: string; drSite: string; vms: { name: string; vmId: string; fqdn: string; drIps: string[] }[] }): Promise<{ checked: number; problems: { vm: string; problem: string }[] }> {
-      const problems: { vm: string; problem: string }[] = [];
-      await eachLimited(input.vms, 16, async (vm) => {
+    /**
+     * After the waves: each recovered VM powered on, its guest answering, and DNS pointing at its address. A
+     * batch: a VM whose check could not be read (compute or DNS fault) comes back in `retry`, alone; a VM that
+     * answered unhealthy is done, with its problems reported.
+     */
+    async validateRecoveredVms(input: { tenant: string; drSite: string; vms: VmToValidate[] }): Promise<BatchOutcome<VmToValidate, VmValidation>> {
+      return eachItem(input.vms, 16, async (vm) => {
         const power = await compute.getPowerState(vm.vmId);
-        if (power !== 'POWERED_ON') return void problems.push({ vm: vm.name, problem: `power state ${power}` });
+        if (power !== 'POWERED_ON') return { vm: vm.name, problems: [`power state ${power}`] };
+        const problems: string[] = [];
         const beat = await compute.getHeartbeat(vm.vmId);
-        if (beat !== 'GREEN') problems.push({ vm: vm.name, problem: `guest heartbeat ${beat}` });
+        if (beat !== 'GREEN') problems.push(`guest heartbeat ${beat}`);
         const name = dnsNameOf(vm.fqdn);
         if (name) {
           const record = await dns.getDnsRecord(name.zone, name.name, 'A');
           const values = record?.values ?? [];
-          if (!vm.drIps.every((ip) => values.includes(ip))) problems.push({ vm: vm.name, problem: `DNS ${vm.fqdn} answers ${values.join(', ') || 'nothing'}` });
+          if (!vm.drIps.every((ip) => values.includes(ip))) problems.push(`DNS ${vm.fqdn} answers ${values.join(', ') || 'nothing'}`);
         }
+        return { vm: vm.name, problems };
       });
-      Context.current().heartbeat();
-      return { checked: input.vms.length, problems };
     },
 
     /** Free DR capacity of a site, as its compute reports it (null = not limited). */

@@ -182,6 +182,12 @@ export interface OnboardingOptions {
 export interface OnboardingInput extends OnboardingOptions {
   tenantId: string;
   request: OperationRequest;
+  /**
+   * Smoking hole: the tenant already runs in its DR container and has just failed back to a new primary site
+   * (its parent failback owns the tenant's state). The container is kept, never undone; the lost site's
+   * protection is retired and these VMs are protected afresh from the new site.
+   */
+  newPrimarySite?: { site: string; vms: string[] };
 }
 
 /** Pre-provisioning of the tenant's DR network container; a child of onboarding or run on its own. */
@@ -343,6 +349,8 @@ export interface FailbackInput {
   statusPollSeconds?: number;
   /** The primary site was lost ("smoking hole"): the tenant returns to this rebuilt or new primary site instead. */
   primarySiteId?: string;
+  /** A new primary site's IPsec peer for replication, when it is not the one the tunnel already names. */
+  vpnPeer?: string;
 }
 
 /** The outage a failback causes: from the first DR VM's power-off to the last primary VM's health. */

@@ -7,9 +7,12 @@ import type { ExecutionSchedule, RecoveryPlanSpec, ScheduledVm } from '../domain
 import type { VmRunStatus } from '../domain/stage-dispatcher';
 import { inventoryWrite, longPoll, quickCall } from './activity-options';
 import { untilAllDone } from './batch';
-import { FailbackInput, FailbackResult, FixupInput, FixupReport, MANAGEMENT_FIXUP_WORKFLOW, searchAttributes, workflowIds } from './contracts';
+import {
+  FailbackInput, FailbackResult, FixupInput, FixupReport, MANAGEMENT_FIXUP_WORKFLOW, ONBOARDING_WORKFLOW, searchAttributes, workflowIds, type OnboardingInput, type OnboardingResult,
+} from './contracts';
 import { failoverStage, type StageVmFacts, type VmOutcome } from './failover-stage';
 import { OperationTracker } from './operation-tracker';
+import { validateRecovered } from './validation';
 import { WaveControls } from './wave-controls';
 
 const inventory = proxyActivities<LifelineActivities>(inventoryWrite);
@@ -60,10 +63,20 @@ export async function failback(input: FailbackInput): Promise<FailbackResult> {
     const atDr = await tracker.step('VMs running at the DR site', () => systems.listRecoveredServers({ tenant: facts.tenant.name }), (r) => ({ vms: r.vms.length }));
     const chosen = choose(facts.plan.spec, atDr.vms, input.vms);
     await inventory.setTenantState({ tenantId: facts.tenant.id, to: 'failing-back', from: ['failed-over'] });
-    const newSite = input.primarySiteId;
-    if (newSite) {
-      // Smoking hole: the tenant returns to a rebuilt or new primary site, recorded before anything targets it.
-      await tracker.step('record the new primary site', () => systems.recordPrimarySite({ tenantId: facts.tenant.id, siteId: newSite }), (r) => ({ ...r, siteId: newSite }));
+    const siteId = input.primarySiteId;
+    let newSite = false;
+    if (siteId) {
+      // Smoking hole. A rebuilt site keeps its name and InMage's forward plans still name it as their source:
+      // resuming them re-seeds the replicas from the recreated VMs. A new site is another source, so forward
+      // protection is built afresh there by the onboarding workflow, and every VM must move (none may stay
+      // protected from the lost site).
+      const site = await tracker.step('inspect the new primary site', () => systems.inspectReturnSite({ tenant: facts.tenant.name, siteId }), (r) => r);
+      newSite = !site.rebuilt;
+      if (newSite && chosen.length < atDr.vms.length) {
+        throw ApplicationFailure.nonRetryable(`a failback to the new primary site ${site.name} moves every VM at the DR site; ${atDr.vms.length - chosen.length} would stay protected from the lost site`, 'PartialFailbackRefused');
+      }
+      // Recorded before anything targets it.
+      await tracker.step('record the new primary site', () => systems.recordPrimarySite({ tenantId: facts.tenant.id, siteId }), (r) => ({ ...r, siteId }));
       facts = await inventory.loadFailoverFacts({ tenantId: input.tenantId, planId: input.planId });
     }
     const tenant = facts.tenant;
@@ -72,7 +85,7 @@ export async function failback(input: FailbackInput): Promise<FailbackResult> {
     await tracker.step('notify: failback beginning', () =>
       systems.notifyTenant({ tenant: tenant.name, summary: `Failback beginning for ${tenant.name}: ${chosen.length} VMs return to ${tenant.primarySite}`, severity: 2, idempotencyKey: `${id}:notify:begin` }),
     );
-    await tracker.step('failback protection (DR → primary)', async () => {
+    const failbackProtection = await tracker.step('failback protection (DR → primary)', async () => {
       const sized = await untilAllDone('sizing the failback', chosen, (vms) => jobs.sizeFailbackSources({ tenant: tenant.name, vms }));
       return untilAllDone('failback protection', failbackPlans(sized), (plans) =>
         jobs.createFailbackProtection({ tenant: tenant.name, primarySite: tenant.primarySite, drSite: tenant.drSite, plans, idempotencyPrefix: `${id}:failbackProtection` }),
@@ -185,17 +198,41 @@ export async function failback(input: FailbackInput): Promise<FailbackResult> {
     }
 
     const validation = await tracker.step('validation at the primary', () =>
-      systems.validateRecoveredVms({
+      validateRecovered(systems.validateRecoveredVms, {
         tenant: tenant.name, drSite: tenant.primarySite,
         vms: back.map((vm) => ({ name: vm, vmId: outcomes[vm].vmId as string, fqdn: planVms.get(vm)!.fqdn, drIps: primary[vm].nics.map((n) => n.ip) })),
       }),
     (v) => v);
     const released = await tracker.step('release DR resources', () => releaseDr(tenant, back, `${id}:release`), (r) => r);
-    await tracker.step('resume forward protection', () =>
-      untilAllDone('resume forward protection', back, (vms) => jobs.resumeForwardProtection({ tenant: tenant.name, vms, idempotencyPrefix: `${id}:reprotect` })),
-    (r) => ({ resumed: r.length }));
-    const reprotected = await tracker.waitFor('forward replication to reach Differential Sync', () => untilInSync(tenant.name, back, 'forward', 'forwardReplication'));
-    await tracker.step('remove failback control servers', () => systems.removeFailbackControlServers({ tenant: tenant.name, idempotencyPrefix: `${id}:removeControlServers` }), (r) => r);
+    let reprotected: ReplicationProgress;
+    if (newSite) {
+      // The failback plans have done their work (the VMs run at the new site); InMage drops them before the new
+      // site's own forward protection is built.
+      await tracker.step('remove failback protection', async () => {
+        for (const p of failbackProtection) await systems.deleteProtectionPlan({ tenant: tenant.name, planId: p.id, name: p.name, idempotencyKey: `${id}:deleteFailbackPlan:${p.name}` });
+        return systems.removeFailbackControlServers({ tenant: tenant.name, idempotencyPrefix: `${id}:removeControlServers` });
+      }, (r) => ({ plans: failbackProtection.map((p) => p.name), ...r }));
+      const onboardingId = workflowIds.child(id, 'onboarding');
+      tracker.setProgress({ forwardProtection: { workflowId: onboardingId, from: tenant.primarySite } });
+      await tracker.step(`forward protection from ${tenant.primarySite} (onboarding)`, () =>
+        executeChild<(i: OnboardingInput) => Promise<OnboardingResult>>(ONBOARDING_WORKFLOW, {
+          workflowId: onboardingId,
+          args: [{ tenantId: tenant.id, request: input.request, statusPollSeconds: input.statusPollSeconds, vpnPeer: input.vpnPeer, newPrimarySite: { site: tenant.primarySite, vms: back } }],
+          typedSearchAttributes: [
+            { key: searchAttributes.tenantId, value: tenant.id },
+            { key: searchAttributes.operationKind, value: 'onboarding' },
+            { key: searchAttributes.siteId, value: tenant.drSiteId },
+          ],
+        }),
+      (r) => ({ workflowId: onboardingId, ...r }));
+      reprotected = await tracker.waitFor('forward replication to reach Differential Sync', () => untilInSync(tenant.name, back, 'forward', 'forwardReplication'));
+    } else {
+      await tracker.step('resume forward protection', () =>
+        untilAllDone('resume forward protection', back, (vms) => jobs.resumeForwardProtection({ tenant: tenant.name, vms, idempotencyPrefix: `${id}:reprotect` })),
+      (r) => ({ resumed: r.length }));
+      reprotected = await tracker.waitFor('forward replication to reach Differential Sync', () => untilInSync(tenant.name, back, 'forward', 'forwardReplication'));
+      await tracker.step('remove failback control servers', () => systems.removeFailbackControlServers({ tenant: tenant.name, idempotencyPrefix: `${id}:removeControlServers` }), (r) => r);
+    }
 
     const healthy = back.map((vm) => outcomes[vm].healthyAt).filter((t): t is string => !!t).map((t) => Date.parse(t));
     const outage = healthy.length > 0

@@ -11,6 +11,7 @@ import {
 import { failoverStage, type StageVmFacts, type VmOutcome } from './failover-stage';
 import { OperationTracker } from './operation-tracker';
 import { WaveControls } from './wave-controls';
+import { validateRecovered } from './validation';
 
 const inventory = proxyActivities<LifelineActivities>(inventoryWrite);
 const systems = proxyActivities<LifelineActivities>({ ...quickCall, startToCloseTimeout: '10 minutes', heartbeatTimeout: '20 seconds' });
@@ -179,7 +180,7 @@ export async function failover(input: FailoverInput): Promise<FailoverResult> {
     }
 
     const validation = await tracker.step('validation', () =>
-      systems.validateRecoveredVms({ tenant: tenant.name, drSite: tenant.drSite, vms: recovered.map((v) => ({ name: v.vm, vmId: outcomes[v.vm].vmId as string, fqdn: planVms.get(v.vm)!.fqdn, drIps: identities[v.vm].nics.map((n) => n.ip) })) }),
+      validateRecovered(systems.validateRecoveredVms, { tenant: tenant.name, drSite: tenant.drSite, vms: recovered.map((v) => ({ name: v.vm, vmId: outcomes[v.vm].vmId as string, fqdn: planVms.get(v.vm)!.fqdn, drIps: identities[v.vm].nics.map((n) => n.ip) })) }),
     (v) => v);
 
     const result = resultOf(input.tenantId, schedule, outcomes, controls.aborted !== null, tracker.view.startedAt, rtoDeadline, fixup);

@@ -30,7 +30,8 @@ const TUNNEL_DEADLINE_SECONDS = 30 * 60;
  * process servers, master targets) ordered as CLM service offerings, sized from InMage's profile of each VM
  * → Scout agents pushed → readiness checked and one protection plan per master target → every pair in
  * Differential Sync (status polled between workflow timers) → tenant `protected`, each VM's RPO recorded.
- * A failure or an abort undoes everything, the container included, and leaves the tenant in `error`.
+ * A failure or an abort undoes everything, the container included, and leaves the tenant in `error`; with
+ * `newPrimarySite` (a child of a smoking-hole failback) it keeps the container and the tenant's state.
  */
 export async function onboarding(input: OnboardingInput): Promise<OnboardingResult> {
   const id = workflowInfo().workflowId;
@@ -79,6 +80,7 @@ export async function onboarding(input: OnboardingInput): Promise<OnboardingResu
   );
 
   const run = async (): Promise<OnboardingResult> => {
+    if (input.newPrimarySite) return reprotect(input.newPrimarySite);
     await tracker.step('tenant onboarding', () => inv.setTenantState({ tenantId: input.tenantId, to: 'onboarding', from: ['registered', 'error', 'onboarding'] }));
     undo.add('tenant state', () => inv.setTenantState({ tenantId: input.tenantId, to: 'error' }));
     await tracker.publish();
@@ -98,7 +100,53 @@ export async function onboarding(input: OnboardingInput): Promise<OnboardingResu
     return protect(container);
   };
 
-  const protect = async (container: DrContainerRecord): Promise<OnboardingResult> => {
+  /**
+   * Smoking hole, after the failback brought the VMs up at a new primary site: the tenant keeps the DR
+   * container it runs in (nothing here undoes it), the IPsec path is re-pointed to the new site's peer when
+   * that changed, the lost site's protection plans and their master targets and process servers are retired
+   * (they replicated from a site that no longer exists and hold DR master-target slots), and the VMs are
+   * protected afresh from the new site. Its failback parent owns the tenant's state throughout.
+   */
+  const reprotect = async (to: { site: string; vms: string[] }): Promise<OnboardingResult> => {
+    await tracker.step('tenant failing back to the new primary site', () => inv.setTenantState({ tenantId: input.tenantId, to: 'failing-back', from: ['failing-back'] }));
+    await tracker.publish();
+    const container = await tracker.step('existing DR container', async () => {
+      const c = await inv.loadDrContainer({ tenantId: input.tenantId });
+      if (!c) throw ApplicationFailure.nonRetryable('the tenant has no DR container to keep; it must be onboarded from scratch', 'NoDrContainer');
+      return c;
+    }, (c) => ({ container: c.name, asaContext: c.asaContext, tunnelPeer: c.tunnel?.peer ?? null }));
+    const t = container.tenant;
+    const tunnel = container.tunnel;
+    const context = container.asaContext;
+    if (!tunnel || !context) throw ApplicationFailure.nonRetryable(`container ${container.name} has no IPsec tunnel to re-point`, 'NoTunnel');
+
+    let path = tunnel;
+    if (input.vpnPeer && input.vpnPeer !== tunnel.peer) {
+      const peer = input.vpnPeer;
+      path = await tracker.step('re-point the IPsec tunnel to the new site', async () => {
+        const added = await act.configureReplicationTunnel({
+          context, spec: { interface: tunnel.interface, peer, localNetwork: tunnel.localNetwork, remoteNetwork: tunnel.remoteNetwork }, idempotencyKey: key('asa:tunnel'),
+        });
+        await act.removeReplicationTunnel({ context, iface: tunnel.interface, sequence: tunnel.sequence, idempotencyKey: key('asa:tunnel:lost-site') });
+        return added;
+      }, (p) => ({ from: tunnel.peer, to: p.peer }));
+    }
+
+    const lost = container.controlPlane ?? { controlServers: [], plans: [], drillsEnabled: input.drillsEnabled ?? true };
+    const kept = lost.controlServers.filter((c) => c.role === 'cx');
+    await tracker.step('retire the lost site\'s protection', async () => {
+      for (const p of lost.plans) await act.deleteProtectionPlan({ tenant: t, planId: p.id, name: p.name, idempotencyKey: key(`retire:plan:${p.name}`) });
+      await Promise.all(lost.controlServers.filter((c) => c.role !== 'cx').map((c) =>
+        waits.decommissionControlServer({ clmGuid: c.clmGuid, idempotencyKey: key(`retire:soi:${c.hostname}`) })));
+    }, () => ({ plans: lost.plans.map((p) => p.name), controlServers: lost.controlServers.filter((c) => c.role !== 'cx').map((c) => `${c.role} ${c.hostname}`), kept: kept.map((c) => `${c.role} ${c.hostname}`) }));
+
+    // Control servers are named after the site they serve, so they never collide with the lost site's in CLM.
+    return protect({ ...container, tunnel: path, controlPlane: { ...lost, controlServers: kept, plans: [] } }, {
+      vms: to.vms, prefix: `${t}-${to.site.toLowerCase().replace(/[^a-z0-9]+/g, '-')}`, existingCx: kept.length > 0, drillsEnabled: input.drillsEnabled ?? lost.drillsEnabled,
+    });
+  };
+
+  const protect = async (container: DrContainerRecord, scope?: { vms: string[]; prefix: string; existingCx: boolean; drillsEnabled: boolean }): Promise<OnboardingResult> => {
     const t = container.tenant;
     const context = container.asaContext as string;
     const peer = container.tunnel?.peer as string;
@@ -116,9 +164,10 @@ export async function onboarding(input: OnboardingInput): Promise<OnboardingResu
     });
 
     const facts = await inv.loadOnboardingFacts({ tenantId: input.tenantId });
-    const vms = facts.vms.map((v) => v.name);
-    const drillsEnabled = input.drillsEnabled ?? true;
-    const plane = await buildControlPlane({ t, vms, drillsEnabled, prefix: t, key, tracker, undo });
+    const vms = scope?.vms ?? facts.vms.map((v) => v.name);
+    const drillsEnabled = scope?.drillsEnabled ?? input.drillsEnabled ?? true;
+    const built = await buildControlPlane({ t, vms, drillsEnabled, prefix: scope?.prefix ?? t, existingCx: scope?.existingCx, key, tracker, undo });
+    const plane = { ...built, controlServers: [...(container.controlPlane?.controlServers ?? []), ...built.controlServers] };
 
     const mgmtIp = new Map(container.managementIps.map((m) => [m.vm, m.address]));
     const hostnames = new Map(facts.vms.map((v) => [v.name, v.primaryHostname]));
@@ -138,7 +187,7 @@ export async function onboarding(input: OnboardingInput): Promise<OnboardingResu
 
     const rpo = await waitForDifferentialSync(t, vms, pollSeconds(input), tracker);
     await tracker.step('record protection per VM', () => inv.recordVmProtection({ tenantId: input.tenantId, vms: protection('differential-sync', rpo) }));
-    await tracker.step('tenant protected', () => inv.setTenantState({ tenantId: input.tenantId, to: 'protected', from: ['onboarding'] }));
+    if (!input.newPrimarySite) await tracker.step('tenant protected', () => inv.setTenantState({ tenantId: input.tenantId, to: 'protected', from: ['onboarding'] }));
     const rpos = [...rpo.values()].filter((x): x is number => x !== null);
     return {
       tenantId: input.tenantId,

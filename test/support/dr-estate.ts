@@ -42,7 +42,7 @@ export const ended = (op: OperationBody) => ['completed', 'failed', 'cancelled']
 export async function startDrEstate(
   name: string,
   demo: Omit<DemoOptions, 'apiUrl' | 'adminToken' | 'simUrl'>,
-  opts: { timeScale?: number } = {},
+  opts: { timeScale?: number; onboard?: boolean } = {},
 ): Promise<DrEstate> {
   const taskQueue = `${name}-${Math.random().toString(36).slice(2, 8)}`;
   const estate = await startEstate({ timeScale: opts.timeScale ?? 0.0005 });
@@ -51,20 +51,34 @@ export async function startDrEstate(
   const apiUrl = `http://127.0.0.1:${(t.app.getHttpServer().address() as AddressInfo).port}`;
   const dataSource = t.app.get<DataSource>(getDataSourceToken());
   const tw = await startTestWorker({ dataSource, clients: estate.clients, estateEndpoints: [] }, name, { taskQueue });
-  const tenants = await seedDemoEstate({ apiUrl, adminToken: ADMIN_TOKEN, simUrl: estate.sim.url, alreadyProtected: true, ...demo });
-  for (const tenant of tenants) await dataSource.manager.update(TenantEntity, { id: tenant.id }, { state: 'protected' });
-
+  const tenants = await seedDemoEstate({ apiUrl, adminToken: ADMIN_TOKEN, simUrl: estate.sim.url, alreadyProtected: !opts.onboard, ...demo });
   const get = async (id: string): Promise<OperationBody> => (await t.http.get(`/v1/operations/${encodeURIComponent(id)}`).set(t.auth())).body;
+  const until = async (id: string, done: (op: OperationBody) => boolean): Promise<OperationBody> => {
+    for (let i = 0; i < 900; i++) {
+      const op = await get(id);
+      if (done(op)) return op;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    throw new Error(`operation ${id} never got there: ${JSON.stringify(await get(id)).slice(0, 2000)}`);
+  };
+  for (const tenant of tenants) {
+    if (!opts.onboard) {
+      await dataSource.manager.update(TenantEntity, { id: tenant.id }, { state: 'protected' });
+      continue;
+    }
+    // Onboarded for real, so the inventory holds the DR container and control plane a later step keeps.
+    const id = (await t.http.post('/v1/operations').set(t.auth()).send({ kind: 'onboarding', tenantId: tenant.id, statusPollSeconds: 1 }).expect(202)).body.operationId as string;
+    const awaitsApproval = (o: OperationBody) => String(o.waitingFor ?? '').includes('approval');
+    let op = await until(id, (o) => ended(o) || awaitsApproval(o));
+    if (awaitsApproval(op)) {
+      await t.http.post(`/v1/operations/${encodeURIComponent(id)}/approve`).set(t.auth()).send({}).expect(200);
+      op = await until(id, ended);
+    }
+    if (op.status !== 'completed') throw new Error(`onboarding of ${tenant.name} ended ${op.status}: ${op.error}`);
+  }
+
   return {
-    estate, t, tw, tenants, dataSource, apiUrl, get,
-    async until(id, done) {
-      for (let i = 0; i < 900; i++) {
-        const op = await get(id);
-        if (done(op)) return op;
-        await new Promise((r) => setTimeout(r, 200));
-      }
-      throw new Error(`operation ${id} never got there: ${JSON.stringify(await get(id)).slice(0, 2000)}`);
-    },
+    estate, t, tw, tenants, dataSource, apiUrl, get, until,
     async close() {
       await tw.stop();
       await t.close();

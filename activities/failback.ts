@@ -1,6 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { In } from 'typeorm';
-import { ProtectedVmEntity, SiteEntity, TenantEntity } from '../infra/persistence/entities';
+import { DrContainerEntity, ProtectedVmEntity, SiteEntity, TenantEntity } from '../infra/persistence/entities';
+import type { VmProtectionRecord } from '../workflows/contracts';
 import type { ActivityDeps } from './deps';
 import { eachItem, type BatchOutcome } from './clm';
 import { pollUntil } from './polling';
@@ -203,6 +204,37 @@ export function createFailbackActivities(deps: ActivityDeps) {
       return { previousSiteId: tenant.primarySiteId };
     },
 
+    /**
+     * Each VM's protection record as InMage has it once forward protection runs again: the state and RPO of
+     * its forward pairs, the master target of its plan, and, as after onboarding, its set-aside DR management
+     * address from the tenant's container (the DR data address left with the DR VM).
+     */
+    async recordForwardProtection(input: { tenantId: string; tenant: string; vms: string[] }): Promise<{ updated: number; states: Record<string, number> }> {
+      const [pairs, plans, servers, container] = await Promise.all([
+        inmage.getPairs(input.tenant), inmage.listProtectionPlans(input.tenant), inmage.listControlServers(input.tenant, 'mt'),
+        deps.dataSource.manager.findOneBy(DrContainerEntity, { tenantId: input.tenantId }),
+      ]);
+      const mtName = new Map(servers.map((c) => [c.id, c.name]));
+      const planMt = new Map(plans.filter((p) => p.direction === 'forward').map((p) => [p.id, mtName.get(p.masterTargetId) ?? null]));
+      const mgmtIp = new Map((container?.managementIps ?? []).map((m) => [m.vm, m.address]));
+      const rows = await deps.dataSource.manager.find(ProtectedVmEntity, { where: { tenantId: input.tenantId, name: In(input.vms) } });
+      const states: Record<string, number> = {};
+      for (const row of rows) {
+        const forward = pairs.filter((p) => p.server === row.name && p.direction === 'forward');
+        const rpos = forward.map((p) => p.rpoSeconds).filter((x): x is number => x !== null);
+        const record: Omit<VmProtectionRecord, 'vm'> = {
+          replicationState: replicationStateOf(forward.map((p) => p.state)),
+          rpoLagSeconds: rpos.length ? Math.max(...rpos) : null,
+          masterTarget: forward.length ? planMt.get(forward[0].planId) ?? null : null,
+          drIps: mgmtIp.has(row.name) ? [mgmtIp.get(row.name) as string] : null,
+          drHostname: row.primaryHostname,
+        };
+        states[record.replicationState] = (states[record.replicationState] ?? 0) + 1;
+        await deps.dataSource.manager.update(ProtectedVmEntity, { id: row.id }, { ...record, updatedAt: new Date() });
+      }
+      return { updated: rows.length, states };
+    },
+
     /** The inventory forgets the DR addresses it no longer holds (a next failover reserves new ones). */
     async forgetDrIps(input: { tenantId: string; vms: string[] }): Promise<void> {
       if (input.vms.length === 0) return;
@@ -221,3 +253,10 @@ export function createFailbackActivities(deps: ActivityDeps) {
   };
 }
 
+/** The inventory's word for a VM's forward pairs: all in Differential Sync, any still resyncing, none, or stuck. */
+function replicationStateOf(pairStates: string[]): VmProtectionRecord['replicationState'] {
+  if (pairStates.length === 0) return 'unprotected';
+  if (pairStates.every((s) => s === 'Differential Sync')) return 'differential-sync';
+  if (pairStates.some((s) => s.startsWith('Resyncing'))) return 'resyncing';
+  return 'error';
+}

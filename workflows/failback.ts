@@ -1,4 +1,4 @@
-import { ApplicationFailure, CancellationScope, condition, executeChild, isCancellation, proxyActivities, sleep, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, condition, executeChild, isCancellation, patched, proxyActivities, sleep, workflowInfo } from '@temporalio/workflow';
 import type { LifelineActivities } from '../activities';
 import type { ReplicationProgress } from '../activities/failback';
 import type { FailoverVmFacts } from '../activities/failover-inventory';
@@ -232,6 +232,10 @@ export async function failback(input: FailbackInput): Promise<FailbackResult> {
       (r) => ({ resumed: r.length }));
       reprotected = await tracker.waitFor('forward replication to reach Differential Sync', () => untilInSync(tenant.name, back, 'forward', 'forwardReplication'));
       await tracker.step('remove failback control servers', () => systems.removeFailbackControlServers({ tenant: tenant.name, idempotencyPrefix: `${id}:removeControlServers` }), (r) => r);
+      // Operations recorded before this step existed left the records as the failover wrote them.
+      if (patched('record-forward-protection')) {
+        await tracker.step('record protection per VM', () => systems.recordForwardProtection({ tenantId: tenant.id, tenant: tenant.name, vms: back }), (r) => r);
+      }
     }
 
     const healthy = back.map((vm) => outcomes[vm].healthyAt).filter((t): t is string => !!t).map((t) => Date.parse(t));

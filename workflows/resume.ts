@@ -1,4 +1,4 @@
-import { ApplicationFailure, CancellationScope, executeChild, isCancellation, proxyActivities, sleep, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, executeChild, isCancellation, patched, proxyActivities, sleep, workflowInfo } from '@temporalio/workflow';
 import type { LifelineActivities } from '../activities';
 import { compilePlan } from '../domain/plan-compiler';
 import { inventoryWrite, longPoll, quickCall } from './activity-options';
@@ -89,6 +89,10 @@ export async function resume(input: ResumeInput): Promise<ResumeResult> {
       }
     });
     await tracker.step('remove failback control servers', () => systems.removeFailbackControlServers({ tenant: tenant.name, idempotencyPrefix: `${id}:removeControlServers` }), (r) => r);
+    // Operations recorded before this step existed left the records as the failover wrote them.
+    if (patched('record-forward-protection')) {
+      await tracker.step('record protection per VM', () => systems.recordForwardProtection({ tenantId: tenant.id, tenant: tenant.name, vms: all }), (r) => r);
+    }
 
     const result: ResumeResult = {
       tenantId: tenant.id,

@@ -39,6 +39,22 @@ export interface SimState {
 
 export const ended = (op: OperationBody) => ['completed', 'failed', 'cancelled'].includes(op.status);
 
+/** A VM's protection record as the inventory answers it (`GET /v1/tenants/{id}/vms`). */
+export interface VmRecord { name: string; replicationState: string; rpoLagSeconds: number | null; masterTarget: string | null; dr: { hostname: string | null; ips: string[] } | null }
+
+export async function protectionRecords(t: TestApp, tenantId: string): Promise<VmRecord[]> {
+  return (await t.http.get(`/v1/tenants/${tenantId}/vms?limit=1000`).set(t.auth()).expect(200)).body.items;
+}
+
+/** Forward protection recorded for every VM: Differential Sync on one of InMage's master targets, no DR data address. */
+export function expectForwardProtectionRecorded(records: VmRecord[], masterTargets: string[], drDataIps: string[]): void {
+  for (const vm of records) {
+    expect({ vm: vm.name, state: vm.replicationState }).toEqual({ vm: vm.name, state: 'differential-sync' });
+    expect(masterTargets).toContain(vm.masterTarget);
+    expect((vm.dr?.ips ?? []).filter((ip) => drDataIps.includes(ip))).toEqual([]);
+  }
+}
+
 export async function startDrEstate(
   name: string,
   demo: Omit<DemoOptions, 'apiUrl' | 'adminToken' | 'simUrl'>,

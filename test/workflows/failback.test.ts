@@ -2,7 +2,7 @@ import type { DemoTenant } from '../../infra/demo/demo-estate';
 import type { FailbackResult } from '../../workflows/contracts';
 import type { Estate } from '../clients/estate-fixture';
 import type { TestApp } from '../support/api';
-import { ended, startDrEstate, type DrEstate, type OperationBody, type SimState } from '../support/dr-estate';
+import { ended, expectForwardProtectionRecorded, protectionRecords, startDrEstate, type DrEstate, type OperationBody, type SimState } from '../support/dr-estate';
 import { recordHistory } from '../support/histories';
 import type { TestWorker } from '../support/worker';
 
@@ -36,6 +36,8 @@ describe('failback through the API', () => {
     const foOp = await waitFor(fo.body.operationId, ended);
     expect(foOp.status).toBe('completed');
     const failoverSeconds = (foOp.result as { makespanSeconds: number }).makespanSeconds;
+    const drDataIpsAtFailover = (await protectionRecords(t, tenant.id)).flatMap((v) => v.dr?.ips ?? []);
+    expect(drDataIpsAtFailover).toHaveLength(15);
 
     const fb = await t.http.post('/v1/operations').set(t.auth()).send({ kind: 'failback', tenantId: tenant.id, requestId: 'fb-1', statusPollSeconds: 1 }).expect(202);
     const id = fb.body.operationId as string;
@@ -85,6 +87,10 @@ describe('failback through the API', () => {
     // The DR occupancy clock stopped.
     const audit = await t.http.get(`/v1/audit-events?tenantId=${tenant.id}`).set(t.auth()).expect(200);
     expect(audit.body.items.map((e: { action: string }) => e.action)).toContain('billing.dr-occupancy-stopped');
+
+    // The inventory's protection records say what InMage does now, not what the failover left.
+    const mts = s.inmage.controlServers.map((c) => c.name).filter((n) => n.includes('-mt-'));
+    expectForwardProtectionRecorded(await protectionRecords(t, tenant.id), mts, drDataIpsAtFailover);
 
     await recordHistory(tw.client.workflow.getHandle(id), 'failback-15-vms');
   });

@@ -2,7 +2,7 @@ import type { DemoTenant } from '../../infra/demo/demo-estate';
 import type { ResumeResult } from '../../workflows/contracts';
 import type { Estate } from '../clients/estate-fixture';
 import type { TestApp } from '../support/api';
-import { ended, startDrEstate, type DrEstate, type OperationBody, type SimState } from '../support/dr-estate';
+import { ended, expectForwardProtectionRecorded, protectionRecords, startDrEstate, type DrEstate, type OperationBody, type SimState } from '../support/dr-estate';
 import { recordHistory } from '../support/histories';
 import type { TestWorker } from '../support/worker';
 
@@ -31,6 +31,8 @@ describe('resume through the API', () => {
   it('refuses without confirmDataLoss; with it, restarts the primary and resumes protection', async () => {
     const fo = await t.http.post('/v1/operations').set(t.auth()).send({ kind: 'failover', tenantId: tenant.id, requestId: 'fo-1' }).expect(202);
     expect((await waitFor(fo.body.operationId, ended)).status).toBe('completed');
+    const drDataIpsAtFailover = (await protectionRecords(t, tenant.id)).flatMap((v) => v.dr?.ips ?? []);
+    expect(drDataIpsAtFailover).toHaveLength(15);
 
     for (const confirmDataLoss of [undefined, false]) {
       const refused = await t.http.post('/v1/operations').set(t.auth()).send({ kind: 'resume', tenantId: tenant.id, confirmDataLoss }).expect(422);
@@ -61,6 +63,10 @@ describe('resume through the API', () => {
     expect(resumed).toHaveLength(15);
     const audit = await t.http.get(`/v1/audit-events?tenantId=${tenant.id}`).set(t.auth()).expect(200);
     expect(audit.body.items.map((e: { action: string }) => e.action)).toContain('billing.dr-occupancy-stopped');
+
+    // The inventory's protection records say what InMage does now, not what the failover left.
+    const mts = s.inmage.controlServers.map((c) => c.name).filter((n) => n.includes('-mt-'));
+    expectForwardProtectionRecorded(await protectionRecords(t, tenant.id), mts, drDataIpsAtFailover);
 
     await recordHistory(tw.client.workflow.getHandle(started.body.operationId), 'resume-15-vms');
   });

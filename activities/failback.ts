@@ -132,9 +132,11 @@ export function createFailbackActivities(deps: ActivityDeps) {
       const removed: string[] = [];
       const inUse: string[] = [];
       const servers = (await inmage.listControlServers(input.tenant)).filter((c) => c.name.startsWith(`${input.tenant}-fb-`));
+      // A VM left at the DR site (skipped, failed) keeps its failback plan, and that plan its process server.
+      const planned = new Set((await inmage.listProtectionPlans(input.tenant)).map((p) => p.processServerId));
       // Master targets first: a process server is refused while a plan still names it.
       for (const cs of servers.sort((a, b) => (a.role === 'mt' ? 0 : 1) - (b.role === 'mt' ? 0 : 1))) {
-        if (cs.planId) {
+        if (cs.planId || planned.has(cs.id)) {
           inUse.push(cs.name);
           continue;
         }

@@ -141,6 +141,11 @@ export async function failback(input: FailbackInput): Promise<FailbackResult> {
         continue;
       }
       if (controls.aborted) break;
+      // A pause between waves holds the next one: a wave child only hears commands while it runs.
+      if (controls.paused) {
+        await tracker.waitFor(`${controls.paused}; resume to start wave ${stage.group}`, () => condition(() => controls.paused === null || controls.aborted !== null));
+        if (controls.aborted) break;
+      }
       if (stage.approvalRequired && !controls.approvedGates.has(stage.group)) {
         controls.waitingGate = stage.group;
         await tracker.waitFor(`approval before wave ${stage.group}`, () => condition(() => controls.approvedGates.has(stage.group) || controls.aborted !== null));

@@ -133,7 +133,9 @@ export function createFailbackActivities(deps: ActivityDeps) {
       const inUse: string[] = [];
       const servers = (await inmage.listControlServers(input.tenant)).filter((c) => c.name.startsWith(`${input.tenant}-fb-`));
       // A VM left at the DR site (skipped, failed) keeps its failback plan, and that plan its process server.
-      const planned = new Set((await inmage.listProtectionPlans(input.tenant)).map((p) => p.processServerId));
+      const planned = servers.some((c) => c.role === 'mt' && c.planId)
+        ? new Set((await inmage.listProtectionPlans(input.tenant)).map((p) => p.processServerId))
+        : new Set<string>();
       // Master targets first: a process server is refused while a plan still names it.
       for (const cs of servers.sort((a, b) => (a.role === 'mt' ? 0 : 1) - (b.role === 'mt' ? 0 : 1))) {
         if (cs.planId || planned.has(cs.id)) {

@@ -88,7 +88,7 @@ export async function resume(input: ResumeInput): Promise<ResumeResult> {
         await sleep(pollMs);
       }
     });
-    await tracker.step('remove failback control servers', () => systems.removeFailbackControlServers({ tenant: tenant.name, idempotencyPrefix: `${id}:removeControlServers` }), (r) => r);
+    await tracker.step('remove failback control servers', () => jobs.removeFailbackControlServers({ tenant: tenant.name, idempotencyPrefix: `${id}:removeControlServers` }), (r) => r);
     // Operations recorded before this step existed left the records as the failover wrote them.
     if (patched('record-forward-protection')) {
       await tracker.step('record protection per VM', () => systems.recordForwardProtection({ tenantId: tenant.id, tenant: tenant.name, vms: all }), (r) => r);

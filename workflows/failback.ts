@@ -10,9 +10,10 @@ import { untilAllDone } from './batch';
 import {
   FailbackInput, FailbackResult, FixupInput, FixupReport, MANAGEMENT_FIXUP_WORKFLOW, ONBOARDING_WORKFLOW, searchAttributes, workflowIds, type OnboardingInput, type OnboardingResult,
 } from './contracts';
-import { failoverStage, type StageVmFacts, type VmOutcome } from './failover-stage';
+import type { StageVmFacts, VmOutcome } from './failover-stage';
 import { OperationTracker } from './operation-tracker';
 import { validateRecovered } from './validation';
+import { runWaves } from './wave-runner';
 import { WaveControls } from './wave-controls';
 
 const inventory = proxyActivities<LifelineActivities>(inventoryWrite);
@@ -134,56 +135,10 @@ export async function failback(input: FailbackInput): Promise<FailbackResult> {
         return [v.vm, { fqdn: f.fqdn, primaryIps: drIpsOf(f), probes: f.probes, hostname: primary[v.vm].hostname, nics: primary[v.vm].nics, point: { kind: 'latest-time', at: quiesce.outageStartedAt } }];
       }));
 
-    for (const stage of schedule.stages) {
-      const stageProgress = (tracker.view.progress.stages as { index: number; status: string; counts?: unknown; workflowId?: string }[])[stage.index];
-      if (stage.vms.length === 0) {
-        stageProgress.status = 'empty';
-        continue;
-      }
-      if (controls.aborted) break;
-      // A pause between waves holds the next one: a wave child only hears commands while it runs.
-      if (controls.paused) {
-        await tracker.waitFor(`${controls.paused}; resume to start wave ${stage.group}`, () => condition(() => controls.paused === null || controls.aborted !== null));
-        if (controls.aborted) break;
-      }
-      if (stage.approvalRequired && !controls.approvedGates.has(stage.group)) {
-        controls.waitingGate = stage.group;
-        await tracker.waitFor(`approval before wave ${stage.group}`, () => condition(() => controls.approvedGates.has(stage.group) || controls.aborted !== null));
-        controls.waitingGate = null;
-        if (controls.aborted) break;
-      }
-      const stageVms = schedule.vms.filter((v) => v.stage === stage.index);
-      const outside: Record<string, VmRunStatus> = {};
-      for (const vm of stageVms) for (const d of vm.dependsOn) if (outcomes[d] && !stageVms.some((s) => s.vm === d)) outside[d] = outcomes[d].status;
-      const childId = workflowIds.child(id, `wave-${stage.index}`);
-      controls.activeStage = childId;
-      stageProgress.status = 'running';
-      stageProgress.workflowId = childId;
-      tracker.setProgress({ activeStage: childId });
-      const result = await tracker.step(`wave ${stage.index}: ${stage.group}`, () =>
-        executeChild(failoverStage, {
-          workflowId: childId,
-          args: [{
-            operationId: id, tenant: tenant.name, direction: 'failback', stage, vms: stageVms, facts: stageFacts(stageVms),
-            caps: { slots: minCap(stage.maxConcurrency, schedule!.caps.perSite), perMasterTarget: schedule!.caps.perMasterTarget },
-            outside, preSkipped: stageVms.filter((v) => controls.preSkipped.has(v.vm)).map((v) => v.vm),
-          }],
-          typedSearchAttributes: [
-            { key: searchAttributes.tenantId, value: tenant.id },
-            { key: searchAttributes.operationKind, value: 'failback' },
-            { key: searchAttributes.siteId, value: tenant.drSiteId },
-            { key: searchAttributes.recoveryPlanId, value: facts.plan.id },
-          ],
-        }),
-      (r) => countsOf(r.outcomes));
-      controls.activeStage = null;
-      tracker.setProgress({ activeStage: null });
-      Object.assign(outcomes, result.outcomes);
-      stageProgress.status = result.aborted ? 'aborted' : 'done';
-      stageProgress.counts = countsOf(result.outcomes);
-      await tracker.publish();
-      if (result.aborted) break;
-    }
+    await runWaves({
+      kind: 'failback', operationId: id, tenant, planId: facts.plan.id, schedule, outcomes, controls, tracker, facts: stageFacts,
+      afterWave: () => tracker.publish(),
+    });
 
     const back = schedule.vms.filter((v) => outcomes[v.vm].status === 'recovered').map((v) => v.vm);
     let fixup: FixupReport | null = null;
@@ -214,8 +169,8 @@ export async function failback(input: FailbackInput): Promise<FailbackResult> {
       // The failback plans have done their work (the VMs run at the new site); InMage drops them before the new
       // site's own forward protection is built.
       await tracker.step('remove failback protection', async () => {
-        for (const p of failbackProtection) await systems.deleteProtectionPlan({ tenant: tenant.name, planId: p.id, name: p.name, idempotencyKey: `${id}:deleteFailbackPlan:${p.name}` });
-        return systems.removeFailbackControlServers({ tenant: tenant.name, idempotencyPrefix: `${id}:removeControlServers` });
+        for (const p of failbackProtection) await jobs.deleteProtectionPlan({ tenant: tenant.name, planId: p.id, name: p.name, idempotencyKey: `${id}:deleteFailbackPlan:${p.name}` });
+        return jobs.removeFailbackControlServers({ tenant: tenant.name, idempotencyPrefix: `${id}:removeControlServers` });
       }, (r) => ({ plans: failbackProtection.map((p) => p.name), ...r }));
       const onboardingId = workflowIds.child(id, 'onboarding');
       tracker.setProgress({ forwardProtection: { workflowId: onboardingId, from: tenant.primarySite } });
@@ -236,7 +191,8 @@ export async function failback(input: FailbackInput): Promise<FailbackResult> {
         untilAllDone('resume forward protection', back, (vms) => jobs.resumeForwardProtection({ tenant: tenant.name, vms, idempotencyPrefix: `${id}:reprotect` })),
       (r) => ({ resumed: r.length }));
       reprotected = await tracker.waitFor('forward replication to reach Differential Sync', () => untilInSync(tenant.name, back, 'forward', 'forwardReplication'));
-      await tracker.step('remove failback control servers', () => systems.removeFailbackControlServers({ tenant: tenant.name, idempotencyPrefix: `${id}:removeControlServers` }), (r) => r);
+      // Several InMage calls in one activity: retried until done, not given up after quickCall's ten attempts.
+      await tracker.step('remove failback control servers', () => jobs.removeFailbackControlServers({ tenant: tenant.name, idempotencyPrefix: `${id}:removeControlServers` }), (r) => r);
       // Operations recorded before this step existed left the records as the failover wrote them.
       if (patched('record-forward-protection')) {
         await tracker.step('record protection per VM', () => systems.recordForwardProtection({ tenantId: tenant.id, tenant: tenant.name, vms: back }), (r) => r);
@@ -350,16 +306,4 @@ export function restrict(spec: RecoveryPlanSpec, vms: string[]): RecoveryPlanSpe
     groups: spec.groups.map((g) => ({ ...g, vms: g.vms.filter((v) => keep.has(v)) })).filter((g) => g.vms.length > 0),
     dependencies: (spec.dependencies ?? []).filter((d) => keep.has(d.vm)).map((d) => ({ vm: d.vm, dependsOn: d.dependsOn.filter((o) => keep.has(o)) })).filter((d) => d.dependsOn.length > 0),
   };
-}
-
-function minCap(a: number | null, b: number | null): number | null {
-  if (a === null) return b;
-  if (b === null) return a;
-  return Math.min(a, b);
-}
-
-function countsOf(outcomes: Record<string, VmOutcome>): Record<string, number> {
-  const counts: Record<string, number> = {};
-  for (const o of Object.values(outcomes)) counts[o.status] = (counts[o.status] ?? 0) + 1;
-  return counts;
 }

@@ -1,4 +1,4 @@
-import { ApplicationFailure, CancellationScope, condition, executeChild, isCancellation, patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, executeChild, isCancellation, patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { LifelineActivities } from '../activities';
 import type { DrNic, RecoveryTarget } from '../activities/recovery';
 import { compilePlan, forecastSchedule } from '../domain/plan-compiler';
@@ -6,12 +6,13 @@ import type { ExecutionSchedule, ScheduledVm } from '../domain/recovery-plan';
 import type { VmRunStatus } from '../domain/stage-dispatcher';
 import { inventoryWrite, quickCall } from './activity-options';
 import {
-  FailoverInput, FailoverResult, FailoverStepDurations, FixupInput, FixupReport, MANAGEMENT_FIXUP_WORKFLOW, searchAttributes, workflowIds,
+  FailoverInput, FailoverResult, FailoverStepDurations, FixupInput, FixupReport, MANAGEMENT_FIXUP_WORKFLOW, workflowIds,
 } from './contracts';
-import { failoverStage, type StageVmFacts, type VmOutcome } from './failover-stage';
+import type { StageVmFacts, VmOutcome } from './failover-stage';
 import { OperationTracker } from './operation-tracker';
 import { WaveControls } from './wave-controls';
 import { validateRecovered } from './validation';
+import { runWaves } from './wave-runner';
 
 const inventory = proxyActivities<LifelineActivities>(inventoryWrite);
 const systems = proxyActivities<LifelineActivities>({ ...quickCall, startToCloseTimeout: '10 minutes', heartbeatTimeout: '20 seconds' });
@@ -97,68 +98,27 @@ export async function failover(input: FailoverInput): Promise<FailoverResult> {
       }));
 
     const bookkeeping: Promise<unknown>[] = [];
-    for (const stage of schedule.stages) {
-      const stageProgress = (tracker.view.progress.stages as { index: number; status: string; counts?: unknown; workflowId?: string }[])[stage.index];
-      if (stage.vms.length === 0) {
-        stageProgress.status = 'empty';
-        continue;
-      }
-      if (controls.aborted) break;
-      if (stage.approvalRequired && !controls.approvedGates.has(stage.group)) {
-        controls.waitingGate = stage.group;
-        await tracker.waitFor(`approval before wave ${stage.group}`, () => condition(() => controls.approvedGates.has(stage.group) || controls.aborted !== null));
-        controls.waitingGate = null;
-        if (controls.aborted) break;
-      }
-      const stageVms = schedule.vms.filter((v) => v.stage === stage.index);
-      const outside: Record<string, VmRunStatus> = {};
-      for (const vm of stageVms) for (const d of vm.dependsOn) if (outcomes[d] && !stageVms.some((s) => s.vm === d)) outside[d] = outcomes[d].status;
-      const childId = workflowIds.child(id, `wave-${stage.index}`);
-      controls.activeStage = childId;
-      stageProgress.status = 'running';
-      stageProgress.workflowId = childId;
-      tracker.setProgress({ activeStage: childId });
-      anythingStarted = true;
-      const result = await tracker.step(`wave ${stage.index}: ${stage.group}`, () =>
-        executeChild(failoverStage, {
-          workflowId: childId,
-          args: [{
-            operationId: id, tenant: tenant.name, stage, vms: stageVms, facts: stageFacts(stageVms),
-            caps: { slots: minCap(stage.maxConcurrency, schedule!.caps.perSite), perMasterTarget: schedule!.caps.perMasterTarget },
-            outside, preSkipped: stageVms.filter((v) => controls.preSkipped.has(v.vm)).map((v) => v.vm),
-          }],
-          typedSearchAttributes: [
-            { key: searchAttributes.tenantId, value: tenant.id },
-            { key: searchAttributes.operationKind, value: 'failover' },
-            { key: searchAttributes.siteId, value: tenant.drSiteId },
-            { key: searchAttributes.recoveryPlanId, value: facts.plan.id },
-          ],
-        }),
-      (r) => countsOf(r.outcomes));
-      controls.activeStage = null;
-      tracker.setProgress({ activeStage: null });
-      Object.assign(outcomes, result.outcomes);
-      stageProgress.status = result.aborted ? 'aborted' : 'done';
-      stageProgress.counts = countsOf(result.outcomes);
-      const recoveredHere = stageVms.filter((v) => result.outcomes[v.vm].status === 'recovered');
-      const record = {
-        tenantId: tenant.id,
-        vms: recoveredHere.map((v) => ({ name: v.vm, drIps: identities[v.vm].nics.map((n) => n.ip), drHostname: identities[v.vm].hostname })),
-      };
-      const remaining = forecast.stages.filter((s) => s.index > stage.index).reduce((sum, s) => sum + (s.end - s.start), 0);
-      tracker.setProgress({ eta: new Date(Date.now() + remaining * 1000).toISOString() });
-      if (patched(BOOKKEEPING_BESIDE_NEXT_WAVE)) {
-        // The next wave does not read these records: they are written while it starts, not before.
-        const write = inventory.recordRecoveredVms(record);
-        write.catch(() => undefined); // raised by the Promise.all after the waves
-        bookkeeping.push(write);
-        tracker.publishInBackground();
-      } else {
-        await inventory.recordRecoveredVms(record);
-        await tracker.publish();
-      }
-      if (result.aborted) break;
-    }
+    await runWaves({
+      kind: 'failover', operationId: id, tenant, planId: facts.plan.id, schedule, outcomes, controls, tracker, facts: stageFacts,
+      onStart: () => { anythingStarted = true; },
+      afterWave: ({ stage, vms, result }) => {
+        const record = {
+          tenantId: tenant.id,
+          vms: vms.filter((v) => result.outcomes[v.vm].status === 'recovered').map((v) => ({ name: v.vm, drIps: identities[v.vm].nics.map((n) => n.ip), drHostname: identities[v.vm].hostname })),
+        };
+        const remaining = forecast.stages.filter((s) => s.index > stage.index).reduce((sum, s) => sum + (s.end - s.start), 0);
+        tracker.setProgress({ eta: new Date(Date.now() + remaining * 1000).toISOString() });
+        if (patched(BOOKKEEPING_BESIDE_NEXT_WAVE)) {
+          // The next wave does not read these records: they are written while it starts, not before.
+          const write = inventory.recordRecoveredVms(record);
+          write.catch(() => undefined); // raised by the Promise.all after the waves
+          bookkeeping.push(write);
+          tracker.publishInBackground();
+          return;
+        }
+        return inventory.recordRecoveredVms(record).then(() => tracker.publish());
+      },
+    });
     await Promise.all(bookkeeping);
     await tracker.settled();
 
@@ -208,18 +168,6 @@ export async function failover(input: FailoverInput): Promise<FailoverResult> {
     });
     throw err;
   }
-}
-
-function minCap(a: number | null, b: number | null): number | null {
-  if (a === null) return b;
-  if (b === null) return a;
-  return Math.min(a, b);
-}
-
-function countsOf(outcomes: Record<string, VmOutcome>): Record<string, number> {
-  const counts: Record<string, number> = {};
-  for (const o of Object.values(outcomes)) counts[o.status] = (counts[o.status] ?? 0) + 1;
-  return counts;
 }
 
 function resultOf(

@@ -1,0 +1,106 @@
+import { condition, executeChild } from '@temporalio/workflow';
+import type { ExecutionSchedule, ScheduledVm, ScheduleStage } from '../domain/recovery-plan';
+import type { VmRunStatus } from '../domain/stage-dispatcher';
+import { searchAttributes, workflowIds } from './contracts';
+import { failoverStage, type FailoverStageResult, type StageVmFacts, type VmOutcome } from './failover-stage';
+import type { OperationTracker } from './operation-tracker';
+import type { WaveControls } from './wave-controls';
+
+/** One wave as it ended: its stage, its VMs and the wave child's result. */
+export interface WaveRun {
+  stage: ScheduleStage;
+  vms: ScheduledVm[];
+  result: FailoverStageResult;
+}
+
+/** The stage rows of the operation's progress, one per wave. */
+type StageProgress = { index: number; status: string; counts?: unknown; workflowId?: string };
+
+/**
+ * The waves of a recovery in plan order, toward the DR site (failover) or back to the primary (failback):
+ * each wave waits for a pause to be resumed and for its approval gate, then runs as a child workflow under
+ * the plan's caps with the outcomes of the VMs it depends on; its outcomes join the operation's and its
+ * bookkeeping is the caller's. Stops after an abort.
+ */
+export async function runWaves(o: {
+  kind: 'failover' | 'failback';
+  operationId: string;
+  tenant: { id: string; name: string; drSiteId: string };
+  planId: string;
+  schedule: ExecutionSchedule;
+  outcomes: Record<string, VmOutcome>;
+  controls: WaveControls;
+  tracker: OperationTracker;
+  facts: (vms: ScheduledVm[]) => Record<string, StageVmFacts>;
+  /** A wave is about to change something. */
+  onStart?: () => void;
+  /** A wave's bookkeeping; what it leaves running in the background goes on beside the next wave. */
+  afterWave: (run: WaveRun) => Promise<void> | void;
+}): Promise<void> {
+  const { schedule, outcomes, controls, tracker } = o;
+  for (const stage of schedule.stages) {
+    const stageProgress = (tracker.view.progress.stages as StageProgress[])[stage.index];
+    if (stage.vms.length === 0) {
+      stageProgress.status = 'empty';
+      continue;
+    }
+    if (controls.aborted) break;
+    // A pause between waves holds the next one: a wave child only hears commands while it runs.
+    if (controls.paused) {
+      await tracker.waitFor(`${controls.paused}; resume to start wave ${stage.group}`, () => condition(() => controls.paused === null || controls.aborted !== null));
+      if (controls.aborted) break;
+    }
+    if (stage.approvalRequired && !controls.approvedGates.has(stage.group)) {
+      controls.waitingGate = stage.group;
+      await tracker.waitFor(`approval before wave ${stage.group}`, () => condition(() => controls.approvedGates.has(stage.group) || controls.aborted !== null));
+      controls.waitingGate = null;
+      if (controls.aborted) break;
+    }
+    const stageVms = schedule.vms.filter((v) => v.stage === stage.index);
+    const outside: Record<string, VmRunStatus> = {};
+    for (const vm of stageVms) for (const d of vm.dependsOn) if (outcomes[d] && !stageVms.some((s) => s.vm === d)) outside[d] = outcomes[d].status;
+    const childId = workflowIds.child(o.operationId, `wave-${stage.index}`);
+    controls.activeStage = childId;
+    stageProgress.status = 'running';
+    stageProgress.workflowId = childId;
+    tracker.setProgress({ activeStage: childId });
+    o.onStart?.();
+    const result = await tracker.step(`wave ${stage.index}: ${stage.group}`, () =>
+      executeChild(failoverStage, {
+        workflowId: childId,
+        args: [{
+          operationId: o.operationId, tenant: o.tenant.name, ...(o.kind === 'failback' ? { direction: 'failback' as const } : {}), stage, vms: stageVms, facts: o.facts(stageVms),
+          caps: { slots: minCap(stage.maxConcurrency, schedule.caps.perSite), perMasterTarget: schedule.caps.perMasterTarget },
+          outside, preSkipped: stageVms.filter((v) => controls.preSkipped.has(v.vm)).map((v) => v.vm),
+        }],
+        typedSearchAttributes: [
+          { key: searchAttributes.tenantId, value: o.tenant.id },
+          { key: searchAttributes.operationKind, value: o.kind },
+          { key: searchAttributes.siteId, value: o.tenant.drSiteId },
+          { key: searchAttributes.recoveryPlanId, value: o.planId },
+        ],
+      }),
+    (r) => countsOf(r.outcomes));
+    controls.activeStage = null;
+    tracker.setProgress({ activeStage: null });
+    Object.assign(outcomes, result.outcomes);
+    stageProgress.status = result.aborted ? 'aborted' : 'done';
+    stageProgress.counts = countsOf(result.outcomes);
+    // Awaited only when it must finish first: an extra await would reorder the commands it leaves in flight.
+    const after = o.afterWave({ stage, vms: stageVms, result });
+    if (after) await after;
+    if (result.aborted) break;
+  }
+}
+
+function minCap(a: number | null, b: number | null): number | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  return Math.min(a, b);
+}
+
+function countsOf(outcomes: Record<string, VmOutcome>): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const o of Object.values(outcomes)) counts[o.status] = (counts[o.status] ?? 0) + 1;
+  return counts;
+}

@@ -1,6 +1,7 @@
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createActivities } from '../../activities';
-import type { VmToValidate } from '../../activities/recovery';
+import type { BatchOutcome } from '../../activities/clm';
+import type { VmToValidate, VmValidation } from '../../activities/recovery';
 import { key, startEstate, type Estate } from '../clients/estate-fixture';
 import { openTestInventory, type TestInventory } from '../support/inventory';
 
@@ -37,7 +38,7 @@ describe('validateRecoveredVms', () => {
     wrongDns.drIps = ['203.0.113.99'];
     await estate.control.fault({ system: 'compute', op: 'getPower', target: unreadable.vmId, rate: 1, status: 503 });
 
-    const outcome = await env.run(activities.validateRecoveredVms, { tenant: 'northwind', drSite: 'northwind-dc', vms });
+    const outcome = (await env.run(activities.validateRecoveredVms, { tenant: 'northwind', drSite: 'northwind-dc', vms })) as BatchOutcome<VmToValidate, VmValidation>;
 
     expect(outcome.retry.map((v) => v.name)).toEqual([unreadable.name]);
     expect(outcome.lastError).toMatch(/503/);

@@ -3,6 +3,7 @@ import { In } from 'typeorm';
 import { DrContainerEntity, DrSitePolicyEntity, ProtectedVmEntity } from '../infra/persistence/entities';
 import { createTypeOrmRepositories } from '../infra/persistence/repositories';
 import type { DrContainerRecord, VmProtectionRecord } from '../workflows/contracts';
+import { DEFAULT_SITE_POLICY } from '../domain/site-policy';
 import type { ActivityDeps } from './deps';
 
 export interface OnboardingFacts {
@@ -12,9 +13,6 @@ export interface OnboardingFacts {
   policy: { autoApproveContainers: boolean; approvalReminderSeconds: number; approvalEscalationSeconds: number };
   vms: { name: string; role: string; primaryHostname: string; primaryIps: string[]; replicationState: string; drIps: string[] | null }[];
 }
-
-/** A site without a policy row asks the provider, reminds after 4 hours and escalates after a day. */
-export const DEFAULT_SITE_POLICY = { autoApproveContainers: false, approvalReminderSeconds: 4 * 3600, approvalEscalationSeconds: 24 * 3600 };
 
 /** Inventory reads and writes of onboarding: facts about the tenant, the DR container record, VM protection. */
 export function createContainerActivities(deps: ActivityDeps) {

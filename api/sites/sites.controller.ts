@@ -1,9 +1,9 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Principal } from '../auth/principal';
 import { ADMIN, Allow, CurrentPrincipal, PROVIDER } from '../auth/roles';
 import { IdParamDto } from '../common/validation';
-import { CreateSiteDto, SiteResponseDto, UpdateSiteDto } from './sites.dto';
+import { CreateSiteDto, SiteApprovalPolicyDto, SiteApprovalPolicyResponseDto, SiteResponseDto, UpdateSiteDto } from './sites.dto';
 import { SitesService } from './sites.service';
 
 @ApiTags('sites')
@@ -44,5 +44,19 @@ export class SitesController {
   @Allow(...ADMIN)
   async delete(@CurrentPrincipal() p: Principal, @Param() { id }: IdParamDto) {
     await this.service.delete(p, id);
+  }
+
+  @Get(':id/approval-policy')
+  @Allow(...PROVIDER)
+  @ApiOkResponse({ type: SiteApprovalPolicyResponseDto })
+  getApprovalPolicy(@Param() { id }: IdParamDto) {
+    return this.service.getApprovalPolicy(id);
+  }
+
+  @Put(':id/approval-policy')
+  @Allow(...ADMIN)
+  @ApiOkResponse({ type: SiteApprovalPolicyResponseDto })
+  setApprovalPolicy(@CurrentPrincipal() p: Principal, @Param() { id }: IdParamDto, @Body() dto: SiteApprovalPolicyDto) {
+    return this.service.setApprovalPolicy(p, id, dto);
   }
 }

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import type { SiteEntity } from '../../infra/persistence/entities';
 import { SITE_KINDS, type SiteKind } from '../../infra/persistence/enums';
-import { Int, Name, Nested, OneOf, Text } from '../common/validation';
+import { Bool, Int, Name, Nested, OneOf, Text } from '../common/validation';
 
 const MAX = 100_000_000;
 
@@ -50,4 +50,19 @@ export function mapSite(s: SiteEntity): SiteResponseDto {
     capacity: { vcpu: s.capacityVcpu, memoryMb: s.capacityMemoryMb, storageGb: s.capacityStorageGb, masterTargetSlots: s.capacityMasterTargetSlots },
     createdAt: s.createdAt.toISOString(), updatedAt: s.updatedAt.toISOString(),
   };
+}
+
+/** Up to 30 days. */
+const MAX_APPROVAL_SECONDS = 30 * 24 * 3600;
+
+export class SiteApprovalPolicyDto {
+  @Bool({ description: "Network-container requests at this DR site are approved without the provider's desk" }) autoApproveContainers: boolean;
+  @Int({ min: 60, max: MAX_APPROVAL_SECONDS, example: 14_400, description: 'A pending approval is reminded after this long' }) approvalReminderSeconds: number;
+  @Int({ min: 60, max: MAX_APPROVAL_SECONDS, example: 86_400, description: 'and escalated after this long (not before the reminder)' }) approvalEscalationSeconds: number;
+}
+
+export class SiteApprovalPolicyResponseDto extends SiteApprovalPolicyDto {
+  @ApiProperty() siteId: string;
+  @ApiProperty({ enum: ['site', 'default'], description: "site: the site's own policy; default: the site has none and gets the default" }) source: 'site' | 'default';
+  @ApiPropertyOptional({ type: String, nullable: true }) updatedAt: string | null;
 }

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
+import { DEFAULT_SITE_POLICY } from '../../domain/site-policy';
 import type { SiteEntity } from '../../infra/persistence/entities';
 import { SiteRepository, UnitOfWork } from '../../infra/persistence/repositories';
 import { auditEvent, type Principal } from '../auth/principal';
-import { ConflictError, NotFoundError } from '../common/errors';
-import { mapSite, type CreateSiteDto, type SiteResponseDto, type UpdateSiteDto } from './sites.dto';
+import { ConflictError, NotFoundError, UnprocessableError } from '../common/errors';
+import { mapSite, type CreateSiteDto, type SiteApprovalPolicyDto, type SiteApprovalPolicyResponseDto, type SiteResponseDto, type UpdateSiteDto } from './sites.dto';
 
 @Injectable()
 export class SitesService {
@@ -68,8 +69,39 @@ export class SitesService {
       if (!site) throw new NotFoundError('site', id);
       const users = await tx.sites.tenantsUsing(id);
       if (users.length) throw new ConflictError(`site ${site.name} is used by tenants ${users.join(', ')}`, users);
+      await tx.sites.deletePolicy(id);
       await tx.sites.delete(id);
       await tx.audit.append(auditEvent(p, 'site.delete', { type: 'site', id }, { name: site.name }));
+    });
+  }
+
+  /** The DR site's container-approval policy: its own, or the default it falls back to. */
+  async getApprovalPolicy(id: string): Promise<SiteApprovalPolicyResponseDto> {
+    const site = await this.sites.findById(id);
+    if (!site) throw new NotFoundError('site', id);
+    const own = await this.sites.findPolicy(id);
+    if (!own) return { siteId: id, source: 'default', ...DEFAULT_SITE_POLICY, updatedAt: null };
+    return {
+      siteId: id, source: 'site', autoApproveContainers: own.autoApproveContainers,
+      approvalReminderSeconds: own.approvalReminderSeconds, approvalEscalationSeconds: own.approvalEscalationSeconds, updatedAt: own.updatedAt.toISOString(),
+    };
+  }
+
+  /** Sets a DR site's policy; onboardings that start afterwards follow it. */
+  setApprovalPolicy(p: Principal, id: string, dto: SiteApprovalPolicyDto): Promise<SiteApprovalPolicyResponseDto> {
+    return this.uow.run(async (tx) => {
+      const site = await tx.sites.findById(id);
+      if (!site) throw new NotFoundError('site', id);
+      const problems: string[] = [];
+      if (site.kind !== 'dr') problems.push(`site ${site.name} is a ${site.kind} site; container approval is a DR-site policy`);
+      if (dto.approvalEscalationSeconds < dto.approvalReminderSeconds) {
+        problems.push(`approvalEscalationSeconds (${dto.approvalEscalationSeconds}) must not be less than approvalReminderSeconds (${dto.approvalReminderSeconds})`);
+      }
+      if (problems.length > 0) throw new UnprocessableError(problems);
+      const updatedAt = new Date();
+      await tx.sites.savePolicy({ siteId: id, ...dto, updatedAt });
+      await tx.audit.append(auditEvent(p, 'site.approval-policy.set', { type: 'site', id }, { ...dto }));
+      return { siteId: id, source: 'site', ...dto, updatedAt: updatedAt.toISOString() };
     });
   }
 }

@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { SiteEntity, TenantEntity } from '../entities';
+import { DrSitePolicyEntity, SiteEntity, TenantEntity } from '../entities';
 
 export abstract class SiteRepository {
   abstract findById(id: string): Promise<SiteEntity | null>;
@@ -10,6 +10,11 @@ export abstract class SiteRepository {
   abstract delete(id: string): Promise<void>;
   /** Names of the tenants whose primary or DR site this is. */
   abstract tenantsUsing(id: string): Promise<string[]>;
+  /** The DR site's own approval policy, if it has one. */
+  abstract findPolicy(siteId: string): Promise<DrSitePolicyEntity | null>;
+  /** Creates or replaces the site's approval policy. */
+  abstract savePolicy(policy: DrSitePolicyEntity): Promise<void>;
+  abstract deletePolicy(siteId: string): Promise<void>;
 }
 
 export class TypeOrmSiteRepository extends SiteRepository {
@@ -37,5 +42,14 @@ export class TypeOrmSiteRepository extends SiteRepository {
   async tenantsUsing(id: string) {
     const rows = await this.em.find(TenantEntity, { where: [{ primarySiteId: id }, { drSiteId: id }], select: { name: true }, order: { name: 'ASC' } });
     return rows.map((t) => t.name);
+  }
+  findPolicy(siteId: string) {
+    return this.em.findOneBy(DrSitePolicyEntity, { siteId });
+  }
+  async savePolicy(policy: DrSitePolicyEntity) {
+    await this.em.upsert(DrSitePolicyEntity, policy, ['siteId']);
+  }
+  async deletePolicy(siteId: string) {
+    await this.em.delete(DrSitePolicyEntity, { siteId });
   }
 }

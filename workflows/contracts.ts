@@ -177,6 +177,8 @@ export interface OnboardingOptions {
   drillsEnabled?: boolean;
   /** The enterprise's IPsec peer for replication; default the first host of the tenant's primary network. */
   vpnPeer?: string;
+  /** History events after which the Differential Sync wait continues as new; default 6,000 (tests set it low). */
+  syncWaitHistorySoftLimit?: number;
 }
 
 export interface OnboardingInput extends OnboardingOptions {
@@ -249,6 +251,38 @@ export interface OnboardingResult {
   processServers: number;
   plans: number;
   maxRpoSeconds: number | null;
+}
+
+/** One poll's replication summary, as the parent's `replication` progress showed it. */
+export interface ReplicationPollProgress {
+  vms: number;
+  inDifferentialSync: number;
+  pairStates: Record<string, number>;
+  minResyncPercent: number | null;
+  polls: number;
+}
+
+/** The wait for every pair to reach Differential Sync, a child of onboarding and protection-change. */
+export interface DifferentialSyncWaitInput {
+  /** The tenant's name in InMage. */
+  tenant: string;
+  vms: string[];
+  pollSeconds: number;
+  /** Whose wait this is (the parent's operation kind), as the `progress` query shows it. */
+  kind: OperationKind;
+  tenantId: string | null;
+  /** Past this many history events the wait continues as new; default 6,000 (Temporal's limit is 10,000). */
+  historySoftLimit?: number;
+  /** Carried across continue-as-new. */
+  carried?: { startedAt: string; polls: number; runs: number; replication: ReplicationPollProgress | null };
+}
+
+export interface DifferentialSyncWaitResult {
+  /** Each VM's RPO once in Differential Sync (an array: a Map does not cross workflow boundaries). */
+  rpo: { vm: string; rpoSeconds: number | null }[];
+  replication: ReplicationPollProgress;
+  /** Runs of the wait, continue-as-new included. */
+  runs: number;
 }
 
 /** The child's news for its parent: it waits for (or no longer waits for) an approval. */

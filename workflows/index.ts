@@ -1,4 +1,5 @@
 // Every workflow the worker registers. Workflow code is bundled for Temporal's deterministic sandbox.
+export { differentialSyncWait } from './differential-sync-wait';
 export { estateCheck } from './estate-check';
 export { failback } from './failback';
 export { failover } from './failover';

@@ -1,5 +1,5 @@
 import {
-  ApplicationFailure, CancellationScope, executeChild, getExternalWorkflowHandle, isCancellation, proxyActivities, setHandler, sleep, workflowInfo,
+  ApplicationFailure, CancellationScope, executeChild, getExternalWorkflowHandle, isCancellation, patched, proxyActivities, setHandler, sleep, workflowInfo,
 } from '@temporalio/workflow';
 import type { LifelineActivities } from '../activities';
 import type { ControlServerOffering } from '../infra/clients/clm';
@@ -8,6 +8,7 @@ import { assignProcessServers, osFamilyOf } from '../domain/onboarding';
 import { inventoryWrite, longPoll, quickCall } from './activity-options';
 import { untilAllDone } from './batch';
 import { Compensations } from './compensation';
+import { differentialSyncWait } from './differential-sync-wait';
 import {
   abortUpdate, approveUpdate, containerApprovalSignal, provisioningStatusSignal, searchAttributes, workflowIds, PROVISIONING_WORKFLOW,
   type ApprovalAction, type DrContainerRecord, type DrControlPlaneRecord, type DrControlServerRecord, type DrProtectionPlanRecord, type OnboardingInput,
@@ -185,7 +186,7 @@ export async function onboarding(input: OnboardingInput): Promise<OnboardingResu
     await inv.recordDrContainer({ record: { ...container, controlPlane: plane }, operationId: id });
     await inv.recordVmProtection({ tenantId: input.tenantId, vms: protection('resyncing', new Map()) });
 
-    const rpo = await waitForDifferentialSync(t, vms, pollSeconds(input), tracker);
+    const rpo = await waitForDifferentialSync(t, vms, pollSeconds(input), tracker, input.syncWaitHistorySoftLimit);
     await tracker.step('record protection per VM', () => inv.recordVmProtection({ tenantId: input.tenantId, vms: protection('differential-sync', rpo) }));
     if (!input.newPrimarySite) await tracker.step('tenant protected', () => inv.setTenantState({ tenantId: input.tenantId, to: 'protected', from: ['onboarding'] }));
     const rpos = [...rpo.values()].filter((x): x is number => x !== null);
@@ -363,21 +364,41 @@ export async function buildControlPlane(o: {
   return { controlServers: servers, plans, drillsEnabled: o.drillsEnabled };
 }
 
+/** Onboardings and protection changes started before the wait became a child poll in their own history. */
+const SYNC_WAIT_AS_CHILD = 'differential-sync-wait-as-child';
+
 /**
- * Polls replication status between workflow timers (never a busy loop) until every VM's pairs are in
- * Differential Sync; progress is visible through the `progress` query meanwhile. Answers each VM's RPO.
+ * Waits until every VM's pairs are in Differential Sync, in a child workflow that polls between workflow
+ * timers and continues as new (a multi-day resync would outgrow one history); the child's id is in
+ * `progress.differentialSyncWait` meanwhile and the API shows its polls. Answers each VM's RPO.
  */
-export async function waitForDifferentialSync(t: string, vms: string[], seconds: number, tracker: OperationTracker): Promise<Map<string, number | null>> {
+export async function waitForDifferentialSync(
+  t: string, vms: string[], seconds: number, tracker: OperationTracker, historySoftLimit?: number,
+): Promise<Map<string, number | null>> {
   return tracker.waitFor('every pair in Differential Sync', async () => {
-    for (let poll = 1; ; poll++) {
-      const s = await act.getReplicationStatus({ tenant: t, vms, detail: false });
-      tracker.setProgress({
-        replication: { vms: s.total, inDifferentialSync: s.differentialSync, pairStates: s.pairStates, minResyncPercent: s.minResyncPercent, polls: poll },
-      });
-      if (s.differentialSync === s.total) break;
-      await sleep(seconds * 1000);
-    }
-    const detail = await act.getReplicationStatus({ tenant: t, vms, detail: true });
-    return new Map((detail.vms ?? []).map((v) => [v.vm, v.rpoSeconds]));
+    if (!patched(SYNC_WAIT_AS_CHILD)) return pollUntilDifferentialSync(t, vms, seconds, tracker);
+    const childId = workflowIds.child(workflowInfo().workflowId, 'differential-sync');
+    tracker.setProgress({ differentialSyncWait: childId });
+    const r = await executeChild(differentialSyncWait, {
+      workflowId: childId,
+      args: [{ tenant: t, vms, pollSeconds: seconds, kind: tracker.view.kind, tenantId: tracker.view.tenantId, ...(historySoftLimit ? { historySoftLimit } : {}) }],
+      typedSearchAttributes: workflowInfo().typedSearchAttributes,
+    });
+    tracker.setProgress({ differentialSyncWait: null, replication: r.replication });
+    return new Map(r.rpo.map((x) => [x.vm, x.rpoSeconds]));
   });
+}
+
+/** The wait as it ran before it became a child: polls in the operation's own history (replay only). */
+async function pollUntilDifferentialSync(t: string, vms: string[], seconds: number, tracker: OperationTracker): Promise<Map<string, number | null>> {
+  for (let poll = 1; ; poll++) {
+    const s = await act.getReplicationStatus({ tenant: t, vms, detail: false });
+    tracker.setProgress({
+      replication: { vms: s.total, inDifferentialSync: s.differentialSync, pairStates: s.pairStates, minResyncPercent: s.minResyncPercent, polls: poll },
+    });
+    if (s.differentialSync === s.total) break;
+    await sleep(seconds * 1000);
+  }
+  const detail = await act.getReplicationStatus({ tenant: t, vms, detail: true });
+  return new Map((detail.vms ?? []).map((v) => [v.vm, v.rpoSeconds]));
 }

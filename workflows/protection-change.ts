@@ -163,7 +163,7 @@ export async function protectionChange(input: ProtectionChangeInput): Promise<Pr
     let maxRpo: number | null = null;
     if (vms.length > 0) {
       await inv.recordVmProtection({ tenantId: input.tenantId, vms: record('resyncing', new Map()) });
-      const rpo = await waitForDifferentialSync(t, vms, Math.min(3600, Math.max(0.05, input.statusPollSeconds ?? 60)), tracker);
+      const rpo = await waitForDifferentialSync(t, vms, Math.min(3600, Math.max(0.05, input.statusPollSeconds ?? 60)), tracker, input.syncWaitHistorySoftLimit);
       await tracker.step('record protection per VM', () => inv.recordVmProtection({ tenantId: input.tenantId, vms: record('differential-sync', rpo) }));
       const rpos = [...rpo.values()].filter((x): x is number => x !== null);
       maxRpo = rpos.length ? Math.max(...rpos) : null;

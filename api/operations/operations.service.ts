@@ -147,6 +147,12 @@ export class OperationsService {
           }
         }
       }
+      // The wait for Differential Sync is a child workflow too: its latest poll shows as the parent's own.
+      const syncWait = view.progress.differentialSyncWait;
+      if (typeof syncWait === 'string') {
+        const wait = await this.queryProgress(syncWait).catch(() => null);
+        if (wait) view.progress = { ...view.progress, replication: wait.progress.replication };
+      }
       return mapLiveOperation(row, view);
     } catch (err) {
       this.logger.warn(`operation ${id}: live progress unavailable (${err instanceof Error ? err.message : String(err)}); answering from the projection`);

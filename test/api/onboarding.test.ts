@@ -95,6 +95,11 @@ describe('onboarding through the API', () => {
     expect((await t.http.get(`/v1/tenants/${tenantId}`).set(t.auth()).expect(200)).body.state).toBe('onboarding');
     await t.http.post(`/v1/operations/${encodeURIComponent(id)}/approve`).set(t.auth()).send({ comment: 'capacity checked' }).expect((r) => expect([200, 201]).toContain(r.status));
 
+    // While pairs resync, the wait's child workflow answers with its polls as the operation's own progress.
+    const resyncing = await until(id, (o) => typeof o.progress.differentialSyncWait === 'string' && o.progress.replication !== undefined && o.progress.replication !== null, 'the Differential Sync wait');
+    expect(resyncing.waitingFor).toBe('every pair in Differential Sync');
+    expect(resyncing.progress.replication).toMatchObject({ vms: 50, polls: expect.any(Number) });
+
     const done = await until(id, (o) => o.status !== 'running' && o.status !== 'waiting', 'the end');
     expect(done.error).toBeNull();
     expect(done.status).toBe('completed');

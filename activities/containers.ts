@@ -101,25 +101,7 @@ export function createContainerActivities(deps: ActivityDeps) {
 
     /** Per VM: replication state, RPO lag, master target and DR identity (names not in the inventory are ignored). */
     async recordVmProtection(input: { tenantId: string; vms: VmProtectionRecord[] }): Promise<{ updated: number }> {
-      const byName = new Map(input.vms.map((v) => [v.vm, v]));
-      let updated = 0;
-      await deps.dataSource.transaction(async (tx) => {
-        const rows = await tx.find(ProtectedVmEntity, { where: { tenantId: input.tenantId, name: In([...byName.keys()]) } });
-        const now = new Date();
-        for (const row of rows) {
-          const v = byName.get(row.name) as VmProtectionRecord;
-          await tx.update(ProtectedVmEntity, { id: row.id }, {
-            replicationState: v.replicationState,
-            rpoLagSeconds: v.rpoLagSeconds,
-            masterTarget: v.masterTarget,
-            drIps: v.drIps,
-            drHostname: v.drHostname,
-            updatedAt: now,
-          });
-          updated += 1;
-        }
-      });
-      return { updated };
+      return writeVmProtection(deps.dataSource, input.tenantId, input.vms);
     },
 
     /** An audit record of something the workflow did on its own (approval reminder, escalation). */
@@ -137,4 +119,27 @@ export function createContainerActivities(deps: ActivityDeps) {
       });
     },
   };
+}
+
+/** Each VM's protection record written in one transaction (onboarding, failback, resume). */
+export async function writeVmProtection(dataSource: ActivityDeps['dataSource'], tenantId: string, vms: VmProtectionRecord[]): Promise<{ updated: number }> {
+  const byName = new Map(vms.map((v) => [v.vm, v]));
+  let updated = 0;
+  await dataSource.transaction(async (tx) => {
+    const rows = await tx.find(ProtectedVmEntity, { where: { tenantId, name: In([...byName.keys()]) } });
+    const now = new Date();
+    for (const row of rows) {
+      const v = byName.get(row.name) as VmProtectionRecord;
+      await tx.update(ProtectedVmEntity, { id: row.id }, {
+        replicationState: v.replicationState,
+        rpoLagSeconds: v.rpoLagSeconds,
+        masterTarget: v.masterTarget,
+        drIps: v.drIps,
+        drHostname: v.drHostname,
+        updatedAt: now,
+      });
+      updated += 1;
+    }
+  });
+  return { updated };
 }

@@ -4,6 +4,7 @@ import { DrContainerEntity, ProtectedVmEntity, SiteEntity, TenantEntity } from '
 import type { VmProtectionRecord } from '../workflows/contracts';
 import type { ActivityDeps } from './deps';
 import { eachItem, type BatchOutcome } from './clm';
+import { writeVmProtection } from './containers';
 import { pollUntil } from './polling';
 import type { DrNic } from './recovery';
 
@@ -222,21 +223,22 @@ export function createFailbackActivities(deps: ActivityDeps) {
       const planMt = new Map(plans.filter((p) => p.direction === 'forward').map((p) => [p.id, mtName.get(p.masterTargetId) ?? null]));
       const mgmtIp = new Map((container?.managementIps ?? []).map((m) => [m.vm, m.address]));
       const rows = await deps.dataSource.manager.find(ProtectedVmEntity, { where: { tenantId: input.tenantId, name: In(input.vms) } });
-      const states: Record<string, number> = {};
-      for (const row of rows) {
+      const records: VmProtectionRecord[] = rows.map((row) => {
         const forward = pairs.filter((p) => p.server === row.name && p.direction === 'forward');
         const rpos = forward.map((p) => p.rpoSeconds).filter((x): x is number => x !== null);
-        const record: Omit<VmProtectionRecord, 'vm'> = {
+        return {
+          vm: row.name,
           replicationState: replicationStateOf(forward.map((p) => p.state)),
           rpoLagSeconds: rpos.length ? Math.max(...rpos) : null,
           masterTarget: forward.length ? planMt.get(forward[0].planId) ?? null : null,
           drIps: mgmtIp.has(row.name) ? [mgmtIp.get(row.name) as string] : null,
           drHostname: row.primaryHostname,
         };
-        states[record.replicationState] = (states[record.replicationState] ?? 0) + 1;
-        await deps.dataSource.manager.update(ProtectedVmEntity, { id: row.id }, { ...record, updatedAt: new Date() });
-      }
-      return { updated: rows.length, states };
+      });
+      const states: Record<string, number> = {};
+      for (const r of records) states[r.replicationState] = (states[r.replicationState] ?? 0) + 1;
+      const { updated } = await writeVmProtection(deps.dataSource, input.tenantId, records);
+      return { updated, states };
     },
 
     /** The inventory forgets the DR addresses it no longer holds (a next failover reserves new ones). */

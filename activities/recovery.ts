@@ -235,10 +235,30 @@ export function createRecoveryActivities(deps: ActivityDeps) {
       return { freeVcpu: c.free?.vcpu ?? null, freeMemoryGb: c.free?.memoryGb ?? null, down: c.down };
     },
 
-    /** Tells the tenant and the provider's desk, through the ticketing system. */
-    async notifyTenant(input: { tenant: string; summary: string; severity?: number; idempotencyKey: string }): Promise<{ ticket: string }> {
-      const created = await ticketing.createTicket({ tenant: input.tenant, summary: input.summary, severity: input.severity ?? 3 }, input.idempotencyKey);
+    /**
+     * Tells the tenant and the provider's desk, through the ticketing system. With `correlationId` (the
+     * operation's id) the operation's ticket is opened once: one it already opened is adopted, not doubled.
+     */
+    async notifyTenant(input: { tenant: string; summary: string; severity?: number; correlationId?: string; idempotencyKey: string }): Promise<{ ticket: string }> {
+      if (input.correlationId) {
+        const [opened] = await ticketing.listTickets({ tenant: input.tenant, correlationId: input.correlationId });
+        if (opened) return { ticket: opened.id };
+      }
+      const spec = { tenant: input.tenant, summary: input.summary, severity: input.severity ?? 3, ...(input.correlationId ? { correlationId: input.correlationId } : {}) };
+      const created = await ticketing.createTicket(spec, input.idempotencyKey);
       return { ticket: String(created.record.id) };
+    },
+
+    /**
+     * The operation's end, told on every ticket it opened: each still open is updated with the outcome
+     * (severity, resolution) and closed. Nothing opened, or all closed already, is nothing to do.
+     */
+    async closeNotifications(input: { tenant: string; correlationId: string; resolution: string; severity: number; idempotencyKey: string }): Promise<{ closed: string[] }> {
+      const open = (await ticketing.listTickets({ tenant: input.tenant, correlationId: input.correlationId })).filter((t) => t.status !== 'closed');
+      for (const t of open) {
+        await ticketing.updateTicket(t.id, { status: 'closed', severity: input.severity, resolution: input.resolution }, `${input.idempotencyKey}:${t.id}`);
+      }
+      return { closed: open.map((t) => t.id) };
     },
   };
 }

@@ -11,6 +11,7 @@ import {
   FailbackInput, FailbackResult, FixupInput, FixupReport, MANAGEMENT_FIXUP_WORKFLOW, ONBOARDING_WORKFLOW, searchAttributes, workflowIds, type OnboardingInput, type OnboardingResult,
 } from './contracts';
 import type { StageVmFacts, VmOutcome } from './failover-stage';
+import { closeOperationTickets, closesTicketAtEnd, closeTicketsOnFailure } from './operation-ticket';
 import { OperationTracker } from './operation-tracker';
 import { validateRecovered } from './validation';
 import { runWaves } from './wave-runner';
@@ -59,8 +60,10 @@ export async function failback(input: FailbackInput): Promise<FailbackResult> {
 
   await tracker.publish();
   let stopped = false;
+  let tenantName: string | undefined;
   try {
     let facts = await tracker.step('load tenant and plan', () => inventory.loadFailoverFacts({ tenantId: input.tenantId, planId: input.planId }));
+    tenantName = facts.tenant.name;
     const atDr = await tracker.step('VMs running at the DR site', () => systems.listRecoveredServers({ tenant: facts.tenant.name }), (r) => ({ vms: r.vms.length }));
     const chosen = choose(facts.plan.spec, atDr.vms, input.vms);
     await inventory.setTenantState({ tenantId: facts.tenant.id, to: 'failing-back', from: ['failed-over'] });
@@ -84,7 +87,7 @@ export async function failback(input: FailbackInput): Promise<FailbackResult> {
     tracker.setProgress({ plan: facts.plan.name, vms: chosen, partial: chosen.length < atDr.vms.length });
 
     await tracker.step('notify: failback beginning', () =>
-      systems.notifyTenant({ tenant: tenant.name, summary: `Failback beginning for ${tenant.name}: ${chosen.length} VMs return to ${tenant.primarySite}`, severity: 2, idempotencyKey: `${id}:notify:begin` }),
+      systems.notifyTenant({ tenant: tenant.name, summary: `Failback beginning for ${tenant.name}: ${chosen.length} VMs return to ${tenant.primarySite}`, severity: 2, correlationId: id, idempotencyKey: `${id}:notify:begin` }),
     );
     const failbackProtection = await tracker.step('failback protection (DR → primary)', async () => {
       const sized = await untilAllDone('sizing the failback', chosen, (vms) => jobs.sizeFailbackSources({ tenant: tenant.name, vms }));
@@ -223,14 +226,13 @@ export async function failback(input: FailbackInput): Promise<FailbackResult> {
     tracker.setProgress({ validation, outage });
 
     const stillAtDr = atDr.vms.filter((vm) => !back.includes(vm));
-    await tracker.step('notify: failback complete', () =>
-      systems.notifyTenant({
-        tenant: tenant.name,
-        summary: `Failback complete for ${tenant.name}: ${back.length} VMs back at ${tenant.primarySite}${outage ? ` (outage ${Math.round(outage.seconds)} s)` : ''}, ${stillAtDr.length} still at ${tenant.drSite}`,
-        severity: result.status === 'failed-back' ? 3 : 1,
-        idempotencyKey: `${id}:notify:complete`,
-      }),
-    );
+    const summary = `Failback ${controls.aborted ? 'aborted' : 'complete'} for ${tenant.name}: ${back.length} VMs back at ${tenant.primarySite}${outage ? ` (outage ${Math.round(outage.seconds)} s)` : ''}, ${stillAtDr.length} still at ${tenant.drSite}`;
+    const severity = result.status === 'failed-back' ? 3 : 1;
+    if (closesTicketAtEnd()) {
+      await tracker.step('notify: failback complete', () => closeOperationTickets(tenant.name, id, summary, severity));
+    } else {
+      await tracker.step('notify: failback complete', () => systems.notifyTenant({ tenant: tenant.name, summary, severity, idempotencyKey: `${id}:notify:complete` }));
+    }
     if (stillAtDr.length === 0) {
       await inventory.emitBillingEvent({ tenantId: tenant.id, operationId: id, event: 'dr-occupancy-stopped', at: new Date().toISOString(), includedDays: 0 });
       await inventory.setTenantState({ tenantId: tenant.id, to: 'protected', from: ['failing-back'] });
@@ -247,6 +249,7 @@ export async function failback(input: FailbackInput): Promise<FailbackResult> {
     await CancellationScope.nonCancellable(async () => {
       // Before the DR VMs stopped the tenant still runs at the DR site; after, it is half-way: error.
       await inventory.setTenantState({ tenantId: input.tenantId, to: stopped ? 'error' : 'failed-over', from: ['failing-back'] }).catch(() => undefined);
+      await closeTicketsOnFailure(tenantName, id, err);
       await tracker.fail(err, isCancellation(err));
     });
     throw err;

@@ -9,6 +9,7 @@ import {
   FailoverInput, FailoverResult, FailoverStepDurations, FixupInput, FixupReport, MANAGEMENT_FIXUP_WORKFLOW, workflowIds,
 } from './contracts';
 import type { StageVmFacts, VmOutcome } from './failover-stage';
+import { closeOperationTickets, closesTicketAtEnd, closeTicketsOnFailure } from './operation-ticket';
 import { OperationTracker } from './operation-tracker';
 import { WaveControls } from './wave-controls';
 import { validateRecovered } from './validation';
@@ -43,9 +44,11 @@ export async function failover(input: FailoverInput): Promise<FailoverResult> {
 
   await tracker.publish();
   let anythingStarted = false;
+  let tenantName: string | undefined;
   try {
     const facts = await tracker.step('load tenant and plan', () => inventory.loadFailoverFacts({ tenantId: input.tenantId, planId: input.planId }));
     const tenant = facts.tenant;
+    tenantName = tenant.name;
     await inventory.setTenantState({ tenantId: tenant.id, to: 'failing-over', from: ['protected'] });
     const rtoDeadline = new Date(Date.parse(tracker.view.startedAt) + tenant.rtoMinutes * 60_000).toISOString();
     tracker.setProgress({ mode, plan: facts.plan.name, rto: { targetMinutes: tenant.rtoMinutes, startedAt: tracker.view.startedAt, deadline: rtoDeadline } });
@@ -63,7 +66,7 @@ export async function failover(input: FailoverInput): Promise<FailoverResult> {
     for (const vm of schedule.vms) outcomes[vm.vm] = { status: 'pending', attempts: 0 };
 
     await tracker.step('notify: DR beginning', () =>
-      systems.notifyTenant({ tenant: tenant.name, summary: `DR beginning for ${tenant.name} (${mode} failover, plan ${facts.plan.name})`, severity: 1, idempotencyKey: `${id}:notify:begin` }),
+      systems.notifyTenant({ tenant: tenant.name, summary: `DR beginning for ${tenant.name} (${mode} failover, plan ${facts.plan.name})`, severity: 1, correlationId: id, idempotencyKey: `${id}:notify:begin` }),
     );
 
     const planVms = new Map(facts.vms.map((v) => [v.name, v]));
@@ -145,9 +148,13 @@ export async function failover(input: FailoverInput): Promise<FailoverResult> {
 
     const result = resultOf(input.tenantId, schedule, outcomes, controls.aborted !== null, tracker.view.startedAt, rtoDeadline, fixup);
     tracker.setProgress({ validation });
-    await tracker.step('notify: DR complete', () =>
-      systems.notifyTenant({ tenant: tenant.name, summary: `DR complete for ${tenant.name}: ${result.recovered} VMs recovered, ${result.failed.length} failed, ${result.blocked.length} blocked, ${result.skipped.length} skipped`, severity: result.status === 'failed-over' ? 3 : 1, idempotencyKey: `${id}:notify:complete` }),
-    );
+    const summary = `DR ${controls.aborted ? 'aborted' : 'complete'} for ${tenant.name}: ${result.recovered} VMs recovered, ${result.failed.length} failed, ${result.blocked.length} blocked, ${result.skipped.length} skipped`;
+    const severity = result.status === 'failed-over' ? 3 : 1;
+    if (closesTicketAtEnd()) {
+      await tracker.step('notify: DR complete', () => closeOperationTickets(tenant.name, id, summary, severity));
+    } else {
+      await tracker.step('notify: DR complete', () => systems.notifyTenant({ tenant: tenant.name, summary, severity, idempotencyKey: `${id}:notify:complete` }));
+    }
     if (result.recovered > 0) {
       await inventory.setTenantState({ tenantId: tenant.id, to: 'failed-over', from: ['failing-over'] });
       await inventory.emitBillingEvent({ tenantId: tenant.id, operationId: id, event: 'dr-occupancy-started', at: new Date().toISOString(), includedDays: INCLUDED_DR_DAYS });
@@ -164,6 +171,7 @@ export async function failover(input: FailoverInput): Promise<FailoverResult> {
     await CancellationScope.nonCancellable(async () => {
       // Nothing started: the tenant is still protected at its primary. Otherwise it is half-way: error.
       await inventory.setTenantState({ tenantId: input.tenantId, to: anythingStarted ? 'error' : 'protected', from: ['failing-over'] }).catch(() => undefined);
+      await closeTicketsOnFailure(tenantName, id, err);
       await tracker.fail(err, isCancellation(err));
     });
     throw err;

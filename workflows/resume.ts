@@ -5,6 +5,7 @@ import { inventoryWrite, longPoll, quickCall } from './activity-options';
 import { untilAllDone } from './batch';
 import { FixupInput, FixupReport, MANAGEMENT_FIXUP_WORKFLOW, ResumeInput, ResumeResult, workflowIds } from './contracts';
 import { releaseDr } from './failback';
+import { closeOperationTickets, closesTicketAtEnd, closeTicketsOnFailure } from './operation-ticket';
 import { OperationTracker } from './operation-tracker';
 
 const inventory = proxyActivities<LifelineActivities>(inventoryWrite);
@@ -23,19 +24,21 @@ export async function resume(input: ResumeInput): Promise<ResumeResult> {
   const pollMs = (input.statusPollSeconds ?? 60) * 1000;
   await tracker.publish();
   let stopped = false;
+  let tenantName: string | undefined;
   try {
     if (input.confirmDataLoss !== true) {
       throw ApplicationFailure.nonRetryable('resume discards every change made at the DR site: confirmDataLoss must be true', 'DataLossNotConfirmed');
     }
     const facts = await tracker.step('load tenant and plan', () => inventory.loadFailoverFacts({ tenantId: input.tenantId, planId: input.planId }));
     const tenant = facts.tenant;
+    tenantName = tenant.name;
     const atDr = (await tracker.step('VMs running at the DR site', () => systems.listRecoveredServers({ tenant: tenant.name }), (r) => ({ vms: r.vms.length }))).vms;
     await inventory.setTenantState({ tenantId: tenant.id, to: 'failing-back', from: ['failed-over'] });
     const all = facts.vms.map((v) => v.name);
     tracker.setProgress({ plan: facts.plan.name, changedAtDrDiscarded: atDr, restarting: all.length });
 
     await tracker.step('notify: resume beginning', () =>
-      systems.notifyTenant({ tenant: tenant.name, summary: `Resume for ${tenant.name}: changes made at ${tenant.drSite} are discarded; ${tenant.primarySite} restarts from its images`, severity: 2, idempotencyKey: `${id}:notify:begin` }),
+      systems.notifyTenant({ tenant: tenant.name, summary: `Resume for ${tenant.name}: changes made at ${tenant.drSite} are discarded; ${tenant.primarySite} restarts from its images`, severity: 2, correlationId: id, idempotencyKey: `${id}:notify:begin` }),
     );
     stopped = true;
     await tracker.step('DR VMs powered off', () =>
@@ -102,9 +105,12 @@ export async function resume(input: ResumeInput): Promise<ResumeResult> {
       fixup,
       makespanSeconds: (Date.now() - Date.parse(tracker.view.startedAt)) / 1000,
     };
-    await tracker.step('notify: resume complete', () =>
-      systems.notifyTenant({ tenant: tenant.name, summary: `Resume complete for ${tenant.name}: ${all.length} VMs running at ${tenant.primarySite}, protection resumed`, severity: 3, idempotencyKey: `${id}:notify:complete` }),
-    );
+    const summary = `Resume complete for ${tenant.name}: ${all.length} VMs running at ${tenant.primarySite}, protection resumed`;
+    if (closesTicketAtEnd()) {
+      await tracker.step('notify: resume complete', () => closeOperationTickets(tenant.name, id, summary, 3));
+    } else {
+      await tracker.step('notify: resume complete', () => systems.notifyTenant({ tenant: tenant.name, summary, severity: 3, idempotencyKey: `${id}:notify:complete` }));
+    }
     await inventory.emitBillingEvent({ tenantId: tenant.id, operationId: id, event: 'dr-occupancy-stopped', at: new Date().toISOString(), includedDays: 0 });
     await inventory.setTenantState({ tenantId: tenant.id, to: 'protected', from: ['failing-back'] });
     await tracker.complete(result);
@@ -112,6 +118,7 @@ export async function resume(input: ResumeInput): Promise<ResumeResult> {
   } catch (err) {
     await CancellationScope.nonCancellable(async () => {
       await inventory.setTenantState({ tenantId: input.tenantId, to: stopped ? 'error' : 'failed-over', from: ['failing-back'] }).catch(() => undefined);
+      await closeTicketsOnFailure(tenantName, id, err);
       await tracker.fail(err, isCancellation(err));
     });
     throw err;

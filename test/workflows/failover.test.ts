@@ -57,8 +57,10 @@ describe('failover through the API', () => {
     const okPerKey = new Map<string, number>();
     for (const e of ops) if (e.outcome === 'ok' && e.idempotencyKey) okPerKey.set(e.idempotencyKey, (okPerKey.get(e.idempotencyKey) ?? 0) + 1);
     expect([...okPerKey].filter(([, n]) => n > 1)).toEqual([]);
-    // Notified at both ends, and the DR occupancy clock started.
-    expect(ops.filter((e) => e.system === 'ticketing' && e.op === 'createTicket').length).toBe(2);
+    // One ticket, opened at the start and closed with the outcome at the end; the DR occupancy clock started.
+    expect(ops.filter((e) => e.system === 'ticketing' && e.op === 'createTicket' && e.outcome === 'ok').length).toBe(1);
+    const tickets = ((await e.estate.control.state(tenant.name)) as { mgmt: { tickets: { status: string; correlationId: string }[] } }).mgmt.tickets;
+    expect(tickets.map((x) => [x.correlationId, x.status])).toEqual([[started.body.operationId, 'closed']]);
     const audit = await t.http.get(`/v1/audit-events?tenantId=${tenant.id}`).set(t.auth()).expect(200);
     expect(audit.body.items.map((e: { action: string }) => e.action)).toContain('billing.dr-occupancy-started');
 

@@ -25,6 +25,9 @@ export interface Ticket extends MgmtRecord {
   severity?: number;
   handlerPool?: string;
   status: string;
+  /** The caller's reference: the operation the ticket is about. */
+  correlationId?: string;
+  resolution?: string;
 }
 
 export interface TicketSpec {
@@ -34,6 +37,8 @@ export interface TicketSpec {
   server?: string;
   handlerPool?: string;
   status?: string;
+  correlationId?: string;
+  resolution?: string;
 }
 
 export class TicketingClient extends ManagementClient {
@@ -64,7 +69,7 @@ export class TicketingClient extends ManagementClient {
     return this.remove('deleteResource', `/resources/${seg(id)}`, idempotencyKey);
   }
 
-  listTickets(filter: { tenant?: string; server?: string; status?: string } = {}): Promise<Ticket[]> {
+  listTickets(filter: { tenant?: string; server?: string; status?: string; correlationId?: string } = {}): Promise<Ticket[]> {
     return this.list('listTickets', '/tickets', filter);
   }
 

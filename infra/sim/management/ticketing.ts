@@ -3,7 +3,9 @@ import { crudRoutes, mgmtSystem } from './records';
 
 /**
  * Ticketing, `/mgmt/ticketing/api/v1`: the resource records tickets are raised against (TSM/BCRS: "Create
- * resource record in the Netcool database (for ticketing)") and the tickets themselves (notifications).
+ * resource record in the Netcool database (for ticketing)") and the tickets themselves (notifications). A
+ * ticket carries the caller's `correlationId` (the operation it is about, as ServiceNow's correlation id) and,
+ * once `closed`, its `resolution`.
  */
 export function ticketingSystem(sim: Sim) {
   return mgmtSystem(sim, 'ticketing', [
@@ -33,9 +35,11 @@ export function ticketingSystem(sim: Sim) {
         { name: 'server', type: 'string' },
         { name: 'handlerPool', type: 'string' },
         { name: 'status', type: 'string' },
+        { name: 'correlationId', type: 'string' },
+        { name: 'resolution', type: 'string' },
       ],
       ops: { create: 'createTicket', update: 'updateTicket', delete: 'deleteTicket', list: 'listTickets', get: 'getTicket' },
-      filters: ['status'],
+      filters: ['status', 'correlationId'],
       complete: (r) => {
         r.status ??= 'open';
       },

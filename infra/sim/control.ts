@@ -11,6 +11,8 @@ import type { Collection, MgmtRecord, Sim } from './state';
  * - `POST /_sim/scenario`: seed tenants × VMs (see scenario.ts) → 201 `{ drSite, tenants }`;
  * - `GET|POST|DELETE /_sim/faults`, `DELETE /_sim/faults/{id}`: fault rules (see faults.ts);
  * - `GET|PUT /_sim/latency` ← `{ timeScale?, ops?: { "<system>.<op>": real-world ms } }` (see latency.ts);
+ * - `GET|PUT /_sim/idempotency` ← `{ mode: "store" | "none" }`: replay side effects by Idempotency-Key, or
+ *   ignore keys as the real products do (`reset` returns to the mode the simulator started in, `store` by default);
  * - `GET /_sim/ops?system=&op=&tenant=&target=&outcome=&since=&limit=` → `{ ops, lastSeq }`;
  * - `GET /_sim/state?tenant=`: the whole estate as JSON (optionally one tenant's part);
  * - `GET /_sim/clock`, `POST /_sim/clock` ← `{ advanceMs }`: read or move the simulator clock forward;
@@ -36,6 +38,7 @@ export function controlSystem(sim: Sim, systems: () => SystemDef[]): SystemDef {
               systems: systems().map((s) => ({ system: s.system, mount: s.mount })),
               now: sim.clock.iso(),
               timeScale: sim.latency.timeScale,
+              idempotency: sim.idempotency,
             }),
           ),
       },
@@ -122,6 +125,24 @@ export function controlSystem(sim: Sim, systems: () => SystemDef[]): SystemDef {
             if (typeof body.timeScale === 'number') sim.latency.timeScale = body.timeScale;
             for (const [k, v] of Object.entries(ops)) sim.latency.set(k, v as number);
             return ok(sim.latency.snapshot());
+          }),
+      },
+      {
+        method: 'GET',
+        path: '/idempotency',
+        op: 'getIdempotency',
+        handle: () => read(() => ok({ mode: sim.idempotency })),
+      },
+      {
+        method: 'PUT',
+        path: '/idempotency',
+        op: 'setIdempotency',
+        handle: (req) =>
+          read(() => {
+            const mode = asObject(req.body).mode;
+            if (mode !== 'store' && mode !== 'none') throw badRequest('mode must be "store" or "none"', 'mode');
+            sim.setIdempotency(mode);
+            return ok({ mode });
           }),
       },
       {

@@ -3,7 +3,7 @@ import { startSimulator } from './server';
 /**
  * Runs the simulated provider estate standalone: `SIM_PORT` (default 8480), `SIM_HOST` (default
  * 127.0.0.1), `SIM_TIME_SCALE` (default 1 = real time; 0.01 makes a 20-minute CLM job take 12 s),
- * `SIM_SEED` (default 1).
+ * `SIM_SEED` (default 1), `SIM_IDEMPOTENCY` (`store`, the default, or `none`: keys ignored as the real products do).
  */
 async function main(): Promise<void> {
   const num = (name: string, fallback: number): number => {
@@ -18,6 +18,7 @@ async function main(): Promise<void> {
     host: process.env.SIM_HOST || '127.0.0.1',
     timeScale: num('SIM_TIME_SCALE', 1),
     seed: num('SIM_SEED', 1),
+    idempotency: idempotencyMode(process.env.SIM_IDEMPOTENCY),
   });
   process.stdout.write(`simulated provider estate listening on ${sim.url} (control API at ${sim.url}/_sim)\n`);
   const stop = (): void => {
@@ -28,6 +29,12 @@ async function main(): Promise<void> {
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+}
+
+function idempotencyMode(raw: string | undefined): 'store' | 'none' {
+  if (raw === undefined || raw === '' || raw === 'store') return 'store';
+  if (raw === 'none') return 'none';
+  throw new Error(`SIM_IDEMPOTENCY must be store or none, got ${raw}`);
 }
 
 main().catch((err: unknown) => {

@@ -26,6 +26,9 @@ import type { Sim, StoredReply } from './state';
  * `replayed` and does nothing; a repeat that arrives while the first is still in flight waits for it.
  * Failed answers are not stored, so a retry after a fault or refusal runs again. The same key on a
  * different method or path is refused with 422 (IDEMPOTENCY_KEY_REUSED).
+ *
+ * In idempotency mode `none` (`PUT /_sim/idempotency`) the key is only logged: nothing is stored, replayed
+ * or joined, and the handler does not see it, so a repeat runs again as it would on the real product.
  */
 
 const MAX_BODY = 20 * 1024 * 1024;
@@ -145,7 +148,7 @@ export class Pipeline {
       log('error', 400, null, null, 'IDEMPOTENCY_KEY_REQUIRED');
       return def.errorStyle(new SimError(400, 'IDEMPOTENCY_KEY_REQUIRED', 'side-effecting calls must carry an Idempotency-Key header'));
     }
-    const storeKey = key ? `${def.system}|${key}` : null;
+    const storeKey = key && sim.idempotency === 'store' ? `${def.system}|${key}` : null;
     // Loop: a duplicate that waited on a first attempt which then failed re-checks, so that of several
     // waiting duplicates exactly one runs afresh and the others wait on it.
     for (let stored = storeKey ? sim.state.idempotency.get(storeKey) : undefined; stored; stored = storeKey ? sim.state.idempotency.get(storeKey) : undefined) {
@@ -208,7 +211,7 @@ export class Pipeline {
         log('fault', fault.status, tenant, target, fault.id);
         return def.errorStyle(faultError(fault));
       }
-      const reply = await action.run({ stuck: fault?.stuck === true && action.jobs === true, idempotencyKey: key });
+      const reply = await action.run({ stuck: fault?.stuck === true && action.jobs === true, idempotencyKey: storeKey ? key : null });
       log(reply.status < 300 ? 'ok' : 'error', reply.status, tenant, target);
       finish(reply);
       if (fault && fault.lostResponse) {

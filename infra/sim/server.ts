@@ -18,7 +18,7 @@ import { monitoringSystem } from './management/monitoring';
 import { patchSystem } from './management/patch';
 import { ticketingSystem } from './management/ticketing';
 import { Pipeline } from './pipeline';
-import { Sim } from './state';
+import { Sim, type IdempotencyMode } from './state';
 
 /**
  * One HTTP server emulating the provider estate: CLM, BNA, ASA, InMage CX, DR compute and the management
@@ -36,6 +36,8 @@ export interface SimulatorOptions {
   seed?: number;
   /** Refuse side-effecting calls without an Idempotency-Key. Default true. */
   requireIdempotencyKey?: boolean;
+  /** `store` replays by Idempotency-Key, `none` ignores keys as the real products do. Default `store`. */
+  idempotency?: IdempotencyMode;
 }
 
 export interface RunningSimulator {
@@ -46,7 +48,12 @@ export interface RunningSimulator {
 
 export async function startSimulator(opts: SimulatorOptions = {}): Promise<RunningSimulator> {
   const host = opts.host ?? '127.0.0.1';
-  const sim = new Sim({ timeScale: opts.timeScale ?? 1, seed: opts.seed ?? 1, requireIdempotencyKey: opts.requireIdempotencyKey ?? true });
+  const sim = new Sim({
+    timeScale: opts.timeScale ?? 1,
+    seed: opts.seed ?? 1,
+    requireIdempotencyKey: opts.requireIdempotencyKey ?? true,
+    idempotency: opts.idempotency ?? 'store',
+  });
   const systems: SystemDef[] = [
     clmSystem(sim),
     bnaSystem(sim),

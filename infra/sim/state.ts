@@ -694,10 +694,19 @@ export class Sessions {
   }
 }
 
+/**
+ * `store`: the simulator keeps the first answer of every Idempotency-Key and replays it (a help the real
+ * products do not give); `none`: keys are ignored as the real CLM, BNA, ASA, InMage and vCenter ignore them,
+ * so a repeated call really runs again.
+ */
+export type IdempotencyMode = 'store' | 'none';
+
 export interface SimOptions {
   timeScale: number;
   seed: number;
   requireIdempotencyKey: boolean;
+  /** The mode the simulator starts in and `POST /_sim/reset` returns to. */
+  idempotency: IdempotencyMode;
 }
 
 /** The services shared by every emulated system. */
@@ -710,9 +719,12 @@ export class Sim {
   readonly sessions = new Sessions(this.clock);
   state = new SimState();
   seed: number;
+  /** Whether side effects are replayed by Idempotency-Key (see IdempotencyMode). */
+  idempotency: IdempotencyMode;
 
   constructor(readonly options: SimOptions) {
     this.seed = options.seed;
+    this.idempotency = options.idempotency;
     this.faults = new Faults(new Random(options.seed ^ 0x5eed));
     this.latency = new LatencyModel(options.timeScale);
   }
@@ -725,6 +737,13 @@ export class Sim {
     this.faults.reseed(new Random(this.seed ^ 0x5eed));
     this.latency.resetOverrides();
     this.latency.timeScale = this.options.timeScale;
+    this.idempotency = this.options.idempotency;
+  }
+
+  /** Switches the idempotency mode; stored answers are forgotten, so a later `store` starts empty. */
+  setIdempotency(mode: IdempotencyMode): void {
+    this.idempotency = mode;
+    this.state.idempotency.clear();
   }
 
   /** Simulator time at which a job for `<system>.<op>` started now completes. */

@@ -65,6 +65,12 @@ export class SimControl {
     return (await this.ops()).filter((e) => e.idempotencyKey === key);
   }
 
+  /** `none`: the simulator ignores Idempotency-Keys as the real products do, so a repeated call runs again. */
+  async idempotency(mode: 'store' | 'none'): Promise<void> {
+    const res = await this.request('PUT', '/_sim/idempotency', { mode });
+    if (res.status !== 200) throw new Error(`idempotency: ${res.status} ${JSON.stringify(res.body)}`);
+  }
+
   async advance(ms: number): Promise<void> {
     await this.request('POST', '/_sim/clock', { advanceMs: ms });
   }

@@ -1,6 +1,7 @@
 import type { IpsecTunnelSpec } from '../infra/clients/asa';
 import type { DrTunnelRecord } from '../workflows/contracts';
 import type { ActivityDeps } from './deps';
+import { whileWaiting } from './heartbeat';
 
 /** Cisco ASA: the tenant's VPN context and the site-to-site IPsec tunnel that carries InMage replication. */
 export function createAsaActivities(deps: ActivityDeps) {
@@ -14,12 +15,14 @@ export function createAsaActivities(deps: ActivityDeps) {
       interfaces: { name: string; vlan: number }[];
       idempotencyKey: string;
     }): Promise<{ name: string; alreadyExisted: boolean }> {
-      const { context, alreadyExisted } = await asa.createSecurityContext({ name: input.name, tenant: input.tenant, interfaces: input.interfaces }, input.idempotencyKey);
+      const { context, alreadyExisted } = await whileWaiting(`ASA context ${input.name}`, () =>
+        asa.createSecurityContext({ name: input.name, tenant: input.tenant, interfaces: input.interfaces }, input.idempotencyKey),
+      );
       return { name: context.name, alreadyExisted };
     },
 
     async deleteVpnContext(input: { name: string; idempotencyKey: string }): Promise<{ deleted: boolean }> {
-      return { deleted: await asa.deleteSecurityContext(input.name, input.idempotencyKey) };
+      return { deleted: await whileWaiting(`removal of ASA context ${input.name}`, () => asa.deleteSecurityContext(input.name, input.idempotencyKey)) };
     },
 
     /** The crypto-map entry for replication, then `write memory` so it survives a reload. */

@@ -1,6 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { eachItem, waitUntil, type BatchOutcome } from './clm';
 import type { ActivityDeps } from './deps';
+import { whileWaiting } from './heartbeat';
 
 export interface IpReservationResult {
   owner: string;
@@ -36,19 +37,24 @@ export function createBnaActivities(deps: ActivityDeps) {
      * retried batch reserves nothing twice; an exhausted pool fails the batch non-retryably.
      */
     async reserveDrIps(input: { poolId: string; tenant: string; owners: string[]; purpose: string; keyPrefix: string }): Promise<BatchOutcome<string, IpReservationResult>> {
-      return eachItem(input.owners, 8, async (owner) => {
-        const r = await bna.reserveIp(input.poolId, { owner, tenant: input.tenant, purpose: input.purpose }, `${input.keyPrefix}:${owner}`);
-        return { owner, address: r.address, poolId: input.poolId, prefixLength: r.prefixLength, gateway: r.gateway };
-      });
+      // A reservation takes ~2 s: a batch of hundreds outlasts a heartbeat timeout.
+      return whileWaiting('IP reservations', () =>
+        eachItem(input.owners, 8, async (owner) => {
+          const r = await bna.reserveIp(input.poolId, { owner, tenant: input.tenant, purpose: input.purpose }, `${input.keyPrefix}:${owner}`);
+          return { owner, address: r.address, poolId: input.poolId, prefixLength: r.prefixLength, gateway: r.gateway };
+        }),
+      );
     },
 
     /** Releases each owner's address, found by owner (so a half-done reservation batch is undone too). */
     async releaseDrIps(input: { poolId: string; tenant: string; owners: string[]; keyPrefix: string }): Promise<{ released: number }> {
-      const out = await eachItem(input.owners, 8, async (owner) => {
-        const held = await bna.findReservation(input.poolId, owner, input.tenant);
-        if (!held) return false;
-        return bna.releaseIp(input.poolId, held.address, `${input.keyPrefix}:${owner}`);
-      });
+      const out = await whileWaiting('IP releases', () =>
+        eachItem(input.owners, 8, async (owner) => {
+          const held = await bna.findReservation(input.poolId, owner, input.tenant);
+          if (!held) return false;
+          return bna.releaseIp(input.poolId, held.address, `${input.keyPrefix}:${owner}`);
+        }),
+      );
       // Released addresses are not found again, so a retry only works on what is left.
       if (out.retry.length > 0) throw ApplicationFailure.retryable(`${out.retry.length} addresses not released yet: ${out.lastError}`, 'BatchIncomplete');
       return { released: out.done.filter(Boolean).length };

@@ -5,6 +5,7 @@ import type { VmProtectionRecord } from '../workflows/contracts';
 import type { ActivityDeps } from './deps';
 import { eachItem, type BatchOutcome } from './clm';
 import { writeVmProtection } from './containers';
+import { whileWaiting } from './heartbeat';
 import { pollUntil } from './polling';
 import type { DrNic } from './recovery';
 
@@ -46,7 +47,7 @@ export function createFailbackActivities(deps: ActivityDeps) {
     async createFailbackProtection(input: { tenant: string; primarySite: string; drSite: string; plans: { index: number; servers: string[] }[]; idempotencyPrefix: string }): Promise<
       BatchOutcome<{ index: number; servers: string[] }, { id: string; name: string; servers: string[] }>
     > {
-      return eachItem(input.plans, 2, async ({ index, servers }) => {
+      return whileWaiting('failback control servers and plans', () => eachItem(input.plans, 2, async ({ index, servers }) => {
         const key = `${input.idempotencyPrefix}:${index}`;
         const mt = await inmage.registerControlServer(input.tenant, { name: failbackName(input.tenant, 'mt-', index), role: 'mt', site: input.primarySite, drillsEnabled: false }, `${key}:mt`);
         const ps = await inmage.registerControlServer(input.tenant, { name: failbackName(input.tenant, 'ps-', index), role: 'ps', site: input.drSite }, `${key}:ps`);
@@ -56,7 +57,7 @@ export function createFailbackActivities(deps: ActivityDeps) {
           `${key}:plan`,
         );
         return { id: plan.id, name: plan.name, servers: plan.servers };
-      });
+      }));
     },
 
     /** Replication progress of `vms` in one direction: pair counts by state and the slowest resync. */
@@ -103,7 +104,7 @@ export function createFailbackActivities(deps: ActivityDeps) {
     async quiesceDrVms(input: { tenant: string; primarySite: string; drSite: string; vms: string[]; tag?: string; idempotencyPrefix: string }): Promise<
       BatchOutcome<string, { vm: string; poweredOff: boolean }>
     > {
-      return eachItem(input.vms, 8, async (vm) => {
+      return whileWaiting('quiesce of the DR VMs', () => eachItem(input.vms, 8, async (vm) => {
         if (input.tag) await inmage.issueConsistencyTag(input.tenant, vm, input.tag, `${input.idempotencyPrefix}:tag:${vm}`);
         let poweredOff = false;
         for (const site of [input.drSite, input.primarySite]) {
@@ -114,7 +115,7 @@ export function createFailbackActivities(deps: ActivityDeps) {
           }
         }
         return { vm, poweredOff };
-      });
+      }));
     },
 
     /**
@@ -143,7 +144,7 @@ export function createFailbackActivities(deps: ActivityDeps) {
           inUse.push(cs.name);
           continue;
         }
-        await inmage.deregisterControlServer(input.tenant, cs.id, `${input.idempotencyPrefix}:${cs.name}`);
+        await whileWaiting(`removal of ${cs.name}`, () => inmage.deregisterControlServer(input.tenant, cs.id, `${input.idempotencyPrefix}:${cs.name}`));
         removed.push(cs.name);
       }
       return { removed, inUse };
@@ -154,7 +155,7 @@ export function createFailbackActivities(deps: ActivityDeps) {
       return eachItem(input.vms, 8, async (vm) => {
         const found = await compute.findVm(input.tenant, vm, input.primarySite);
         if (!found) throw ApplicationFailure.nonRetryable(`${vm} has no VM at the primary site ${input.primarySite} to restart`, 'PrimaryVmMissing');
-        await compute.powerOn(found.vm, `${input.idempotencyPrefix}:powerOn:${vm}`);
+        await whileWaiting(`power-on of ${vm}`, () => compute.powerOn(found.vm, `${input.idempotencyPrefix}:powerOn:${vm}`));
         await pollUntil(
           async () => {
             const beat = await compute.getHeartbeat(found.vm);
@@ -170,25 +171,25 @@ export function createFailbackActivities(deps: ActivityDeps) {
 
     /** The tenant's recovered VMs at the DR site powered off and deleted. */
     async deleteDrVms(input: { tenant: string; drSite: string; vms: string[]; idempotencyPrefix: string }): Promise<BatchOutcome<string, { vm: string; deleted: boolean }>> {
-      return eachItem(input.vms, 8, async (vm) => {
+      return whileWaiting('deletion of the DR VMs', () => eachItem(input.vms, 8, async (vm) => {
         const found = await compute.findVm(input.tenant, vm, input.drSite);
         if (!found) return { vm, deleted: false };
         if (found.powerState === 'POWERED_ON') await compute.powerOff(found.vm, `${input.idempotencyPrefix}:powerOff:${vm}`);
         return { vm, deleted: await compute.deleteVm(found.vm, `${input.idempotencyPrefix}:delete:${vm}`) };
-      });
+      }));
     },
 
     /** The VMs' DR data addresses released in BNA. */
     async releaseDrDataIps(input: { tenant: string; vms: string[]; idempotencyPrefix: string }): Promise<BatchOutcome<string, { vm: string; released: boolean }>> {
       const pools = await bna.listIpPools({ tenant: input.tenant, purpose: 'dr-data' });
-      return eachItem(input.vms, 8, async (vm) => {
+      return whileWaiting('release of the DR data addresses', () => eachItem(input.vms, 8, async (vm) => {
         let released = false;
         for (const pool of pools) {
           const held = await bna.findReservation(pool.id, vm, input.tenant);
           if (held && (await bna.releaseIp(pool.id, held.address, `${input.idempotencyPrefix}:releaseIp:${vm}`))) released = true;
         }
         return { vm, released };
-      });
+      }));
     },
 
     /**

@@ -2,6 +2,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { Pair } from '../infra/clients/inmage';
 import { eachItem, waitUntil, type BatchOutcome } from './clm';
 import type { ActivityDeps } from './deps';
+import { whileWaiting } from './heartbeat';
 
 export interface SourceProfile {
   name: string;
@@ -87,12 +88,14 @@ export function createProtectionActivities(deps: ActivityDeps) {
 
     /** InMage's readiness checks for protecting `servers` on a master target and process server (read-only). */
     async checkProtectionReadiness(input: { tenant: string; servers: string[]; masterTargetId: string; processServerId: string }): Promise<{ passed: boolean; failures: ReadinessFailure[] }> {
-      const report = await inmage.runReadinessChecks(input.tenant, {
-        purpose: 'protect',
-        servers: input.servers,
-        masterTargetId: input.masterTargetId,
-        processServerId: input.processServerId,
-      });
+      const report = await whileWaiting('readiness check', () =>
+        inmage.runReadinessChecks(input.tenant, {
+          purpose: 'protect',
+          servers: input.servers,
+          masterTargetId: input.masterTargetId,
+          processServerId: input.processServerId,
+        }),
+      );
       const failures = report.checks.filter((c) => c.result === 'Failed').map((c) => ({ server: c.server, check: c.check, correctiveAction: c.correctiveAction }));
       return { passed: report.passed, failures };
     },
@@ -119,7 +122,7 @@ export function createProtectionActivities(deps: ActivityDeps) {
     async deleteProtectionPlan(input: { tenant: string; planId?: string; name: string; idempotencyKey: string }): Promise<{ deleted: boolean }> {
       const id = input.planId ?? (await inmage.listProtectionPlans(input.tenant)).find((p) => p.name === input.name)?.id;
       if (!id) return { deleted: false };
-      return { deleted: await inmage.deleteProtectionPlan(input.tenant, id, input.idempotencyKey) };
+      return { deleted: await whileWaiting(`removal of protection plan ${input.name}`, () => inmage.deleteProtectionPlan(input.tenant, id, input.idempotencyKey)) };
     },
 
     /** The tenant's process servers with their free change-rate capacity. */

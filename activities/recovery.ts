@@ -5,6 +5,7 @@ import type { RecoveryPoint as InmagePoint, TagReport } from '../infra/clients/i
 import type { ActivityDeps } from './deps';
 import { eachItem, type BatchOutcome } from './clm';
 import { eachLimited } from './concurrency';
+import { whileWaiting } from './heartbeat';
 import { pollUntil } from './polling';
 
 /** A NIC as the VM gets it at the DR site. */
@@ -77,7 +78,7 @@ export function createRecoveryActivities(deps: ActivityDeps) {
       capacity: { neededVcpu: number; neededMemoryGb: number; freeVcpu: number | null; freeMemoryGb: number | null; fits: boolean; siteDown: boolean };
     }> {
       const names = input.vms.map((v) => v.name);
-      const readiness = await inmage.runReadinessChecks(input.tenant, { purpose: 'recover', servers: names });
+      const readiness = await whileWaiting('readiness check', () => inmage.runReadinessChecks(input.tenant, { purpose: 'recover', servers: names }));
       const failures = readiness.checks
         .filter((c) => c.result === 'Failed')
         .map((c) => ({ vm: c.server, reason: `${c.check} failed${c.correctiveAction ? `: ${c.correctiveAction}` : ''}` }));
@@ -164,8 +165,8 @@ export function createRecoveryActivities(deps: ActivityDeps) {
       probes: VmProbe[];
       idempotencyPrefix: string;
     }): Promise<{ heartbeatAt: string; probes: number }> {
-      await compute.reconfigureNetwork(input.vmId, { nics: input.nics, hostname: input.hostname.split('.')[0] }, `${input.idempotencyPrefix}:reIp`);
-      await compute.powerOn(input.vmId, `${input.idempotencyPrefix}:powerOn`);
+      await whileWaiting(`re-IP of ${input.vm}`, () => compute.reconfigureNetwork(input.vmId, { nics: input.nics, hostname: input.hostname.split('.')[0] }, `${input.idempotencyPrefix}:reIp`));
+      await whileWaiting(`power-on of ${input.vm}`, () => compute.powerOn(input.vmId, `${input.idempotencyPrefix}:powerOn`));
       await pollUntil(
         async () => {
           const beat = await compute.getHeartbeat(input.vmId);
@@ -189,7 +190,7 @@ export function createRecoveryActivities(deps: ActivityDeps) {
       input.primaryIps.forEach((ip, i) => {
         if (input.drIps[i]) map[ip] = input.drIps[i];
       });
-      const { updated } = await firewall.readdressRules(input.tenant, map, `${input.idempotencyPrefix}:firewall`);
+      const { updated } = await whileWaiting(`firewall re-address for ${input.vm}`, () => firewall.readdressRules(input.tenant, map, `${input.idempotencyPrefix}:firewall`));
       return { dns: name !== null, firewallRulesUpdated: updated };
     },
 
@@ -200,7 +201,7 @@ export function createRecoveryActivities(deps: ActivityDeps) {
         await inmage.issueConsistencyTag(input.tenant, vm, input.tag, `${input.idempotencyPrefix}:tag:${vm}`);
         const found = await compute.findVm(input.tenant, vm, input.primarySite);
         if (found && found.powerState === 'POWERED_ON') {
-          await compute.powerOff(found.vm, `${input.idempotencyPrefix}:powerOff:${vm}`);
+          await whileWaiting(`power-off of ${vm}`, () => compute.powerOff(found.vm, `${input.idempotencyPrefix}:powerOff:${vm}`));
           poweredOff += 1;
         }
       });

@@ -5,7 +5,7 @@ import type { FailoverVmFacts } from '../activities/failover-inventory';
 import { compilePlan } from '../domain/plan-compiler';
 import type { ExecutionSchedule, RecoveryPlanSpec, ScheduledVm } from '../domain/recovery-plan';
 import type { VmRunStatus } from '../domain/stage-dispatcher';
-import { inventoryWrite, longPoll, quickCall } from './activity-options';
+import { blockingCall, inventoryWrite, longPoll } from './activity-options';
 import { untilAllDone } from './batch';
 import {
   FailbackInput, FailbackResult, FixupInput, FixupReport, MANAGEMENT_FIXUP_WORKFLOW, ONBOARDING_WORKFLOW, searchAttributes, workflowIds, type OnboardingInput, type OnboardingResult,
@@ -18,7 +18,7 @@ import { runWaves } from './wave-runner';
 import { WaveControls } from './wave-controls';
 
 const inventory = proxyActivities<LifelineActivities>(inventoryWrite);
-const systems = proxyActivities<LifelineActivities>({ ...quickCall, startToCloseTimeout: '10 minutes', heartbeatTimeout: '20 seconds' });
+const systems = proxyActivities<LifelineActivities>(blockingCall);
 const jobs = proxyActivities<LifelineActivities>(longPoll);
 
 /** Failback plans are sized without DR drills: a master target holds at most 57 VMDKs. */

@@ -5,18 +5,11 @@ import type { LifelineActivities } from '../activities';
 import type { DrNic, RecoveryTarget, VmProbe } from '../activities/recovery';
 import type { ScheduledVm, ScheduleStage } from '../domain/recovery-plan';
 import { StageDispatcher, TERMINAL, type DispatcherState, type VmRunStatus } from '../domain/stage-dispatcher';
+import { vmStep } from './activity-options';
 import { OperationView, progressQuery, stageCommandSignal, type StageCommand } from './contracts';
 import { errorText } from './operation-tracker';
 
-/**
- * VM steps are long (an InMage recovery takes minutes): they heartbeat at least every 5 s while they poll,
- * so a worker that dies is noticed within 20 s and its steps move to another worker.
- */
-const vmSteps = proxyActivities<LifelineActivities>({
-  startToCloseTimeout: '2 hours',
-  heartbeatTimeout: '20 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 5 },
-});
+const vmSteps = proxyActivities<LifelineActivities>(vmStep);
 
 /**
  * What a VM needs in its wave: `nics`/`hostname` are the identity it gets where it recovers; `primaryIps` the

@@ -4,7 +4,7 @@ import type { DrNic, RecoveryTarget } from '../activities/recovery';
 import { compilePlan, forecastSchedule } from '../domain/plan-compiler';
 import type { ExecutionSchedule, ScheduledVm } from '../domain/recovery-plan';
 import type { VmRunStatus } from '../domain/stage-dispatcher';
-import { inventoryWrite, quickCall } from './activity-options';
+import { blockingCall, inventoryWrite } from './activity-options';
 import {
   FailoverInput, FailoverResult, FailoverStepDurations, FixupInput, FixupReport, MANAGEMENT_FIXUP_WORKFLOW, workflowIds,
 } from './contracts';
@@ -16,7 +16,7 @@ import { validateRecovered } from './validation';
 import { runWaves } from './wave-runner';
 
 const inventory = proxyActivities<LifelineActivities>(inventoryWrite);
-const systems = proxyActivities<LifelineActivities>({ ...quickCall, startToCloseTimeout: '10 minutes', heartbeatTimeout: '20 seconds' });
+const systems = proxyActivities<LifelineActivities>(blockingCall);
 
 /** Typical real-world step times (seconds) for the ETA, when the caller gives none. */
 export const DEFAULT_STEP_DURATIONS: FailoverStepDurations = { recover: 300, reIp: 30, powerOn: 45, boot: 120, publish: 5 };

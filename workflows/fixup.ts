@@ -1,20 +1,13 @@
 import { ApplicationFailure, CancellationScope, isCancellation, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { LifelineActivities } from '../activities';
 import { fixupStages, type FixupServicePlan, type ManagementServiceKind } from '../domain/fixup-plan';
-import { quickCall } from './activity-options';
+import { serviceScript, serviceSweep } from './activity-options';
 import type { FixupInput, FixupReport, FixupServiceReport } from './contracts';
 import { errorText, OperationTracker } from './operation-tracker';
 
-const { loadFixupContext, captureManagementMetadata } = proxyActivities<LifelineActivities>({ ...quickCall, startToCloseTimeout: '5 minutes' });
+const { loadFixupContext, captureManagementMetadata } = proxyActivities<LifelineActivities>(serviceSweep);
 
-/**
- * One service's script against a live service: a few retries for a flaky answer, then the failure is the
- * service's (reported, with its reason) and the other services go on.
- */
-const { restoreManagementService } = proxyActivities<LifelineActivities>({
-  startToCloseTimeout: '30 minutes',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 3 },
-});
+const { restoreManagementService } = proxyActivities<LifelineActivities>(serviceScript);
 
 /**
  * Management fix-up (restoration of manageability; patent FIG. 6-10, TSM/BCRS slides): per management

@@ -3,9 +3,9 @@ import type { LifelineActivities } from '../activities';
 import {
   DEFAULT_CAPTURE_INTERVAL_SECONDS, MAX_CAPTURE_INTERVAL_SECONDS, metadataCaptureMessages, MIN_CAPTURE_INTERVAL_SECONDS,
 } from '../domain/fixup-plan';
-import { quickCall } from './activity-options';
+import { serviceSweep } from './activity-options';
 
-const { captureManagementMetadata } = proxyActivities<LifelineActivities>({ ...quickCall, startToCloseTimeout: '5 minutes' });
+const { captureManagementMetadata } = proxyActivities<LifelineActivities>(serviceSweep);
 
 export interface MetadataCaptureInput {
   tenantId: string;

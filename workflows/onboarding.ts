@@ -5,7 +5,7 @@ import type { LifelineActivities } from '../activities';
 import type { ControlServerOffering } from '../infra/clients/clm';
 import { sizeControlPlane, type MasterTargetSizing } from '../domain/inmage-sizing';
 import { assignProcessServers, osFamilyOf } from '../domain/onboarding';
-import { inventoryWrite, longPoll, quickCall } from './activity-options';
+import { blockingCall, inventoryWrite, longPoll, quickCall } from './activity-options';
 import { untilAllDone } from './batch';
 import { Compensations } from './compensation';
 import { differentialSyncWait } from './differential-sync-wait';
@@ -18,6 +18,8 @@ import { errorText, OperationTracker } from './operation-tracker';
 import { containerUndoSteps } from './provisioning';
 
 const act = proxyActivities<LifelineActivities>(quickCall);
+/** Calls that block on a slow system (an ASA context, an InMage readiness check or plan removal) and heartbeat while they wait. */
+const blocking = proxyActivities<LifelineActivities>(blockingCall);
 const waits = proxyActivities<LifelineActivities>(longPoll);
 const inv = proxyActivities<LifelineActivities>(inventoryWrite);
 
@@ -136,7 +138,7 @@ export async function onboarding(input: OnboardingInput): Promise<OnboardingResu
     const lost = container.controlPlane ?? { controlServers: [], plans: [], drillsEnabled: input.drillsEnabled ?? true };
     const kept = lost.controlServers.filter((c) => c.role === 'cx');
     await tracker.step('retire the lost site\'s protection', async () => {
-      for (const p of lost.plans) await act.deleteProtectionPlan({ tenant: t, planId: p.id, name: p.name, idempotencyKey: key(`retire:plan:${p.name}`) });
+      for (const p of lost.plans) await blocking.deleteProtectionPlan({ tenant: t, planId: p.id, name: p.name, idempotencyKey: key(`retire:plan:${p.name}`) });
       await Promise.all(lost.controlServers.filter((c) => c.role !== 'cx').map((c) =>
         waits.decommissionControlServer({ clmGuid: c.clmGuid, idempotencyKey: key(`retire:soi:${c.hostname}`) })));
     }, () => ({ plans: lost.plans.map((p) => p.name), controlServers: lost.controlServers.filter((c) => c.role !== 'cx').map((c) => `${c.role} ${c.hostname}`), kept: kept.map((c) => `${c.role} ${c.hostname}`) }));
@@ -321,7 +323,7 @@ export async function buildControlPlane(o: {
 
   await tracker.step('readiness checks', async () => {
     const reports = await Promise.all(
-      planned.map((p) => act.checkProtectionReadiness({ tenant: t, servers: p.servers, masterTargetId: p.mtId, processServerId: p.psId })),
+      planned.map((p) => blocking.checkProtectionReadiness({ tenant: t, servers: p.servers, masterTargetId: p.mtId, processServerId: p.psId })),
     );
     const failures = reports.flatMap((r) => r.failures);
     if (failures.length > 0) {
@@ -352,7 +354,7 @@ export async function buildControlPlane(o: {
         if (s.status !== 'fulfilled') return;
         const p = planned[i];
         done.push({ id: s.value.id, name: p.name, masterTarget: p.masterTarget, processServer: p.processServer, servers: p.servers });
-        undo.add(`protection plan ${p.name}`, () => act.deleteProtectionPlan({ tenant: t, planId: s.value.id, name: p.name, idempotencyKey: key(`undo:plan:${p.name}`) }));
+        undo.add(`protection plan ${p.name}`, () => blocking.deleteProtectionPlan({ tenant: t, planId: s.value.id, name: p.name, idempotencyKey: key(`undo:plan:${p.name}`) }));
       });
       const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
       if (failed) throw failed.reason;

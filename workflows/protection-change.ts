@@ -1,6 +1,6 @@
 import { ApplicationFailure, CancellationScope, isCancellation, proxyActivities, setHandler, uuid4, workflowInfo } from '@temporalio/workflow';
 import type { LifelineActivities } from '../activities';
-import { inventoryWrite, longPoll, quickCall } from './activity-options';
+import { blockingCall, inventoryWrite, longPoll, quickCall } from './activity-options';
 import { untilAllDone } from './batch';
 import { Compensations } from './compensation';
 import {
@@ -11,6 +11,8 @@ import { buildControlPlane, waitForDifferentialSync } from './onboarding';
 import { OperationTracker } from './operation-tracker';
 
 const act = proxyActivities<LifelineActivities>(quickCall);
+/** Calls that block on a slow system (an ASA context, an InMage readiness check or plan removal) and heartbeat while they wait. */
+const blocking = proxyActivities<LifelineActivities>(blockingCall);
 const waits = proxyActivities<LifelineActivities>(longPoll);
 const inv = proxyActivities<LifelineActivities>(inventoryWrite);
 
@@ -109,7 +111,7 @@ export async function protectionChange(input: ProtectionChangeInput): Promise<Pr
         'unprotect removed VMs',
         async () => {
           for (const p of affected) {
-            await act.deleteProtectionPlan({ tenant: t, planId: p.id, name: p.name, idempotencyKey: key(`delete-plan:${p.name}`) });
+            await blocking.deleteProtectionPlan({ tenant: t, planId: p.id, name: p.name, idempotencyKey: key(`delete-plan:${p.name}`) });
             const rest = p.servers.filter((s) => !gone.has(s));
             if (rest.length > 0) {
               const plan = await act.createProtectionPlan({

@@ -4,7 +4,7 @@ import {
 import type { LifelineActivities } from '../activities';
 import type { Tier } from '../infra/clients/clm';
 import { containerLayout, coveringNetwork, firstHost } from '../domain/onboarding';
-import { inventoryWrite, longPoll, quickCall } from './activity-options';
+import { blockingCall, inventoryWrite, longPoll, quickCall } from './activity-options';
 import { untilAllDone } from './batch';
 import { Compensations } from './compensation';
 import {
@@ -14,6 +14,8 @@ import {
 import { OperationTracker } from './operation-tracker';
 
 const act = proxyActivities<LifelineActivities>(quickCall);
+/** Calls that block on a slow system (an ASA context, an InMage readiness check or plan removal) and heartbeat while they wait. */
+const blocking = proxyActivities<LifelineActivities>(blockingCall);
 const waits = proxyActivities<LifelineActivities>(longPoll);
 const inv = proxyActivities<LifelineActivities>(inventoryWrite);
 
@@ -158,7 +160,7 @@ export async function provisioning(input: ProvisioningInput): Promise<DrContaine
 
     const contextName = vpnContextName(t);
     await tracker.step('create ASA VPN context', () =>
-      act.createVpnContext({
+      blocking.createVpnContext({
         name: contextName,
         tenant: t,
         interfaces: [
@@ -168,7 +170,7 @@ export async function provisioning(input: ProvisioningInput): Promise<DrContaine
         idempotencyKey: key('asa:context'),
       }),
     );
-    undo.add('ASA VPN context', () => act.deleteVpnContext({ name: contextName, idempotencyKey: key('undo:asa:context') }));
+    undo.add('ASA VPN context', () => blocking.deleteVpnContext({ name: contextName, idempotencyKey: key('undo:asa:context') }));
     const localNetwork = inside.subnet ?? outside.subnet ?? primaryNet;
     const tunnel = await tracker.step(
       'configure IPsec VPN',
@@ -298,7 +300,7 @@ export function containerUndoSteps(record: DrContainerRecord, keyPrefix: string)
   }
   const context = record.asaContext;
   if (context) {
-    steps.push({ name: 'ASA VPN context', undo: () => act.deleteVpnContext({ name: context, idempotencyKey: k('asa:context') }) });
+    steps.push({ name: 'ASA VPN context', undo: () => blocking.deleteVpnContext({ name: context, idempotencyKey: k('asa:context') }) });
     const tunnel = record.tunnel;
     if (tunnel) {
       steps.push({

@@ -1,7 +1,7 @@
 import { ApplicationFailure, CancellationScope, executeChild, isCancellation, patched, proxyActivities, sleep, workflowInfo } from '@temporalio/workflow';
 import type { LifelineActivities } from '../activities';
 import { compilePlan } from '../domain/plan-compiler';
-import { inventoryWrite, longPoll, quickCall } from './activity-options';
+import { blockingCall, inventoryWrite, longPoll } from './activity-options';
 import { untilAllDone } from './batch';
 import { FixupInput, FixupReport, MANAGEMENT_FIXUP_WORKFLOW, ResumeInput, ResumeResult, workflowIds } from './contracts';
 import { releaseDr } from './failback';
@@ -9,7 +9,7 @@ import { closeOperationTickets, closesTicketAtEnd, closeTicketsOnFailure } from 
 import { OperationTracker } from './operation-tracker';
 
 const inventory = proxyActivities<LifelineActivities>(inventoryWrite);
-const systems = proxyActivities<LifelineActivities>({ ...quickCall, startToCloseTimeout: '10 minutes', heartbeatTimeout: '20 seconds' });
+const systems = proxyActivities<LifelineActivities>(blockingCall);
 const jobs = proxyActivities<LifelineActivities>(longPoll);
 
 /**

@@ -12,6 +12,7 @@ import { createTypeOrmRepositories } from '../../infra/persistence/repositories'
 import type { FixupDirection, FixupOutcome, FixupServiceReport, VmIdentityChange } from '../../workflows/contracts';
 import { eachLimited } from '../concurrency';
 import type { ActivityDeps } from '../deps';
+import { whileWaiting } from '../heartbeat';
 
 /** Calls in flight per service while reconciling its records. */
 const RECONCILE_CONCURRENCY = 16;
@@ -231,107 +232,110 @@ export function createFixupActivities(deps: ActivityDeps) {
      * with idempotent writes, reads it again and reports each VM restored, failed (why) or skipped.
      */
     async restoreManagementService(input: RestoreServiceInput): Promise<RestoreServiceResult> {
-      const started = new Date().toISOString();
-      const { kind } = input;
-      const ctx = await resolveIdentities(input.context);
-      if (kind === 'usage-accounting') return skippedAll(ctx, kind, started, 'no usage-accounting system is reachable in this estate');
-      if (kind === 'discovery') return runDiscovery(deps, ctx, input.keyBase, started);
+      // A service's script holds many calls (an agent install alone takes a minute): heartbeat throughout.
+      return whileWaiting(`fix-up of ${input.kind}`, async () => {
+        const started = new Date().toISOString();
+        const { kind } = input;
+        const ctx = await resolveIdentities(input.context);
+        if (kind === 'usage-accounting') return skippedAll(ctx, kind, started, 'no usage-accounting system is reachable in this estate');
+        if (kind === 'discovery') return runDiscovery(deps, ctx, input.keyBase, started);
 
-      const store = snapshots();
-      const base = ctx.snapshotVersion === null ? null : await store.findVersion(ctx.tenantId, ctx.snapshotVersion);
-      const drBaseline = ctx.drBaselineVersion === null ? null : await store.findVersion(ctx.tenantId, ctx.drBaselineVersion);
-      const models = collectionsOf(kind);
-      const map = moveMap(ctx, models, base);
-      const changes: RestoreServiceResult['changes'] = {};
-      const merge: NonNullable<RestoreServiceResult['merge']> = {};
-      const expected = new Map<string, MgmtRec[]>();
-      // FIG. 8, by policy: a moved server's server → customer entries and event sources dropped, not rewritten.
-      const drop = kind === 'event-policy' && ctx.direction === 'failover' && ctx.eventPolicy === 'drop' ? dropSelector(map) : null;
-      const notes = new Map<string, string>();
+        const store = snapshots();
+        const base = ctx.snapshotVersion === null ? null : await store.findVersion(ctx.tenantId, ctx.snapshotVersion);
+        const drBaseline = ctx.drBaselineVersion === null ? null : await store.findVersion(ctx.tenantId, ctx.drBaselineVersion);
+        const models = collectionsOf(kind);
+        const map = moveMap(ctx, models, base);
+        const changes: RestoreServiceResult['changes'] = {};
+        const merge: NonNullable<RestoreServiceResult['merge']> = {};
+        const expected = new Map<string, MgmtRec[]>();
+        // FIG. 8, by policy: a moved server's server → customer entries and event sources dropped, not rewritten.
+        const drop = kind === 'event-policy' && ctx.direction === 'failover' && ctx.eventPolicy === 'drop' ? dropSelector(map) : null;
+        const notes = new Map<string, string>();
 
-      for (const model of models) {
-        const adapter = adapterFor(adapters, model);
-        const live = await adapter.list(ctx.tenant);
-        if (drop && model.id === 'event-policy.serverMap') {
-          const doomed = live.filter(drop.entry);
-          await eachLimited(doomed, RECONCILE_CONCURRENCY, async (r) => {
-            await adapter.remove?.(ctx.tenant, r, (action) => `${input.keyBase}:${model.id}:drop:${model.key(r)}:${action}`);
-          });
-          for (const vm of map.vms) notes.set(vm, `event-policy entries and event sources dropped by the tenant's policy (fixup.eventPolicy: drop)`);
-          expected.set(model.id, []);
-          changes[model.id] = { created: 0, updated: 0, removed: doomed.length };
-          continue;
-        }
-        const captured = base?.records[model.id] ?? [];
-        let want: MgmtRec[];
-        if (ctx.direction === 'failover') {
-          const unresolved = unresolvedServers([...captured, ...live], model, map);
-          if (unresolved.length > 0) {
-            throw ApplicationFailure.nonRetryable(`no DR server known for ${unresolved.join(', ')}: set the drEndpoint of the tenant's ${kind} service`, 'DrServerUnknown');
+        for (const model of models) {
+          const adapter = adapterFor(adapters, model);
+          const live = await adapter.list(ctx.tenant);
+          if (drop && model.id === 'event-policy.serverMap') {
+            const doomed = live.filter(drop.entry);
+            await eachLimited(doomed, RECONCILE_CONCURRENCY, async (r) => {
+              await adapter.remove?.(ctx.tenant, r, (action) => `${input.keyBase}:${model.id}:drop:${model.key(r)}:${action}`);
+            });
+            for (const vm of map.vms) notes.set(vm, `event-policy entries and event sources dropped by the tenant's policy (fixup.eventPolicy: drop)`);
+            expected.set(model.id, []);
+            changes[model.id] = { created: 0, updated: 0, removed: doomed.length };
+            continue;
           }
-          want = desiredAfterMove(model, captured, live, map);
-        } else {
-          const merged = reverseMerge(model, captured, drBaseline ? (drBaseline.records[model.id] ?? []) : null, live, map);
-          merge[model.id] = { added: merged.added.length, deleted: merged.deleted.length, modified: merged.modified.length };
-          want = merged.records;
-        }
-        expected.set(model.id, want);
-        changes[model.id] = await reconcile(adapter, model, ctx.tenant, want, live, map, `${input.keyBase}:${model.id}`);
-      }
-      if (kind === 'event-policy') {
-        // FIG. 8 (804): the event store's sources move to the new identities too (or go, by policy).
-        const ipOnly = Object.fromEntries(Object.entries(map.addresses).filter(([k]) => !k.includes('/')));
-        const events = await deps.clients.eventPolicy.listEvents({ tenant: ctx.tenant });
-        if (drop) {
-          const sources = [...new Set(events.filter((e) => drop.source(e.source)).map((e) => e.source))];
-          if (sources.length > 0) {
-            const { deleted } = await deps.clients.eventPolicy.deleteEventsBySource(ctx.tenant, sources, `${input.keyBase}:event-policy.events:drop`);
-            changes['event-policy.events'] = { created: 0, updated: 0, removed: deleted };
+          const captured = base?.records[model.id] ?? [];
+          let want: MgmtRec[];
+          if (ctx.direction === 'failover') {
+            const unresolved = unresolvedServers([...captured, ...live], model, map);
+            if (unresolved.length > 0) {
+              throw ApplicationFailure.nonRetryable(`no DR server known for ${unresolved.join(', ')}: set the drEndpoint of the tenant's ${kind} service`, 'DrServerUnknown');
+            }
+            want = desiredAfterMove(model, captured, live, map);
+          } else {
+            const merged = reverseMerge(model, captured, drBaseline ? (drBaseline.records[model.id] ?? []) : null, live, map);
+            merge[model.id] = { added: merged.added.length, deleted: merged.deleted.length, modified: merged.modified.length };
+            want = merged.records;
           }
-        } else if (events.some((e) => ipOnly[e.source] !== undefined)) {
-          await deps.clients.eventPolicy.rewriteEventSources(ctx.tenant, ipOnly, `${input.keyBase}:event-policy.events:rewrite`);
+          expected.set(model.id, want);
+          changes[model.id] = await reconcile(adapter, model, ctx.tenant, want, live, map, `${input.keyBase}:${model.id}`);
         }
-      }
-      if (kind === 'backup' && ctx.direction === 'failover') {
-        changes['backup.schedules'] = await scheduleDayOneBackups(deps, ctx.tenant, expected.get('backup.nodes') ?? [], `${input.keyBase}:backup.schedules`);
-      }
+        if (kind === 'event-policy') {
+          // FIG. 8 (804): the event store's sources move to the new identities too (or go, by policy).
+          const ipOnly = Object.fromEntries(Object.entries(map.addresses).filter(([k]) => !k.includes('/')));
+          const events = await deps.clients.eventPolicy.listEvents({ tenant: ctx.tenant });
+          if (drop) {
+            const sources = [...new Set(events.filter((e) => drop.source(e.source)).map((e) => e.source))];
+            if (sources.length > 0) {
+              const { deleted } = await deps.clients.eventPolicy.deleteEventsBySource(ctx.tenant, sources, `${input.keyBase}:event-policy.events:drop`);
+              changes['event-policy.events'] = { created: 0, updated: 0, removed: deleted };
+            }
+          } else if (events.some((e) => ipOnly[e.source] !== undefined)) {
+            await deps.clients.eventPolicy.rewriteEventSources(ctx.tenant, ipOnly, `${input.keyBase}:event-policy.events:rewrite`);
+          }
+        }
+        if (kind === 'backup' && ctx.direction === 'failover') {
+          changes['backup.schedules'] = await scheduleDayOneBackups(deps, ctx.tenant, expected.get('backup.nodes') ?? [], `${input.keyBase}:backup.schedules`);
+        }
 
-      // Verification: read the service again, and judge it against the records it should now hold.
-      const problems = new Map<string, string[]>();
-      const tenantWide: string[] = [];
-      const covered = new Set<string>();
-      for (const model of models) {
-        const live = await adapterFor(adapters, model).list(ctx.tenant);
-        const v = verifyCollection(model, expected.get(model.id) ?? [], live, map);
-        for (const [vm, list] of v.vms) problems.set(vm, [...(problems.get(vm) ?? []), ...list]);
-        tenantWide.push(...v.tenantWide);
-        for (const vm of v.covered) covered.add(vm);
-      }
-      if (kind === 'event-policy') {
-        const old = new Set(Object.keys(map.addresses));
-        const events = await deps.clients.eventPolicy.listEvents({ tenant: ctx.tenant });
-        for (const e of events.filter((x) => old.has(x.source))) tenantWide.push(`event ${e.id} still has the old source ${e.source}`);
-        if (drop) {
-          const left = (await deps.clients.eventPolicy.listServerMappings({ tenant: ctx.tenant })) as unknown as MgmtRec[];
-          for (const r of left.filter(drop.entry)) {
-            const vm = typeof r.server === 'string' && map.vms.includes(r.server) ? r.server : null;
-            const text = `event-policy.serverMap still maps ${String(r.serverIp)} to ${String(r.customerId)} (policy: drop)`;
-            if (vm) problems.set(vm, [...(problems.get(vm) ?? []), text]);
+        // Verification: read the service again, and judge it against the records it should now hold.
+        const problems = new Map<string, string[]>();
+        const tenantWide: string[] = [];
+        const covered = new Set<string>();
+        for (const model of models) {
+          const live = await adapterFor(adapters, model).list(ctx.tenant);
+          const v = verifyCollection(model, expected.get(model.id) ?? [], live, map);
+          for (const [vm, list] of v.vms) problems.set(vm, [...(problems.get(vm) ?? []), ...list]);
+          tenantWide.push(...v.tenantWide);
+          for (const vm of v.covered) covered.add(vm);
+        }
+        if (kind === 'event-policy') {
+          const old = new Set(Object.keys(map.addresses));
+          const events = await deps.clients.eventPolicy.listEvents({ tenant: ctx.tenant });
+          for (const e of events.filter((x) => old.has(x.source))) tenantWide.push(`event ${e.id} still has the old source ${e.source}`);
+          if (drop) {
+            const left = (await deps.clients.eventPolicy.listServerMappings({ tenant: ctx.tenant })) as unknown as MgmtRec[];
+            for (const r of left.filter(drop.entry)) {
+              const vm = typeof r.server === 'string' && map.vms.includes(r.server) ? r.server : null;
+              const text = `event-policy.serverMap still maps ${String(r.serverIp)} to ${String(r.customerId)} (policy: drop)`;
+              if (vm) problems.set(vm, [...(problems.get(vm) ?? []), text]);
+              else tenantWide.push(text);
+            }
+          }
+        }
+        if (kind === 'backup' && ctx.direction === 'failover') {
+          const scheduled = await deps.clients.backup.listSchedules({ tenant: ctx.tenant, kind: DAY_ONE_BACKUP });
+          const at = new Set(scheduled.map((x) => `${x.node}|${x.backupServer}`));
+          for (const n of expected.get('backup.nodes') ?? []) {
+            if (at.has(`${String(n.nodeName)}|${String(n.backupServer)}`)) continue;
+            const text = `no day-one ${DAY_ONE_BACKUP} backup of node ${String(n.nodeName)} scheduled at ${String(n.backupServer)}`;
+            if (typeof n.server === 'string' && map.vms.includes(n.server)) problems.set(n.server, [...(problems.get(n.server) ?? []), text]);
             else tenantWide.push(text);
           }
         }
-      }
-      if (kind === 'backup' && ctx.direction === 'failover') {
-        const scheduled = await deps.clients.backup.listSchedules({ tenant: ctx.tenant, kind: DAY_ONE_BACKUP });
-        const at = new Set(scheduled.map((x) => `${x.node}|${x.backupServer}`));
-        for (const n of expected.get('backup.nodes') ?? []) {
-          if (at.has(`${String(n.nodeName)}|${String(n.backupServer)}`)) continue;
-          const text = `no day-one ${DAY_ONE_BACKUP} backup of node ${String(n.nodeName)} scheduled at ${String(n.backupServer)}`;
-          if (typeof n.server === 'string' && map.vms.includes(n.server)) problems.set(n.server, [...(problems.get(n.server) ?? []), text]);
-          else tenantWide.push(text);
-        }
-      }
-      return { report: report(ctx, kind, started, problems, tenantWide, covered, notes), changes, ...(ctx.direction === 'failback' ? { merge } : {}) };
+        return { report: report(ctx, kind, started, problems, tenantWide, covered, notes), changes, ...(ctx.direction === 'failback' ? { merge } : {}) };
+      });
     },
   };
 }

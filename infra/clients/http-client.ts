@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Agent, errors as undiciErrors, request } from 'undici';
+import { callClassOf, timeoutFor } from './call-classes';
 import { kindForStatus, systemFailure, type SystemErrorKind } from './system-error';
 
 /** Where a system is and how to reach it; production points these at the real products. */
@@ -7,8 +8,15 @@ export interface SystemEndpoint {
   baseUrl: string;
   username?: string;
   password?: string;
-  /** Per-request timeout. */
+  /**
+   * How long a read may go unanswered (default 30 s); side effects get twice that and slow synchronous calls
+   * (power-on, re-IP, readiness...) six times, unless set below (see `call-classes.ts`).
+   */
   timeoutMs?: number;
+  /** How long a side effect may go unanswered (default 2 × `timeoutMs`). */
+  sideEffectTimeoutMs?: number;
+  /** How long a slow synchronous call may go unanswered (default 6 × `timeoutMs`). */
+  slowTimeoutMs?: number;
   tls?: { caFile?: string; rejectUnauthorized?: boolean };
   /**
    * Open connections at most (default 512). Calls like a vCenter re-IP answer only when done, so a wave of
@@ -46,7 +54,7 @@ export interface SystemResponse<T> {
 export type ErrorClassifier = (status: number, body: unknown) => SystemErrorKind | undefined;
 
 /**
- * The one HTTP path to a provider system: keep-alive connection pool, timeouts, TLS options, and error
+ * The one HTTP path to a provider system: keep-alive connection pool, timeouts by call class, TLS options, and error
  * classification (transient vs final) done here once. Systems differ in how they phrase errors, so each
  * client supplies `describeError` to pull the system's own message out of an error body, and optionally
  * `classify` to tell capacity errors from bad input.
@@ -83,7 +91,7 @@ export class SystemHttpClient {
       payload = JSON.stringify(req.body);
     }
     if (req.idempotencyKey) headers['idempotency-key'] = req.idempotencyKey;
-    const timeout = this.endpoint.timeoutMs ?? 30_000;
+    const timeout = timeoutFor(this.endpoint, callClassOf(this.system, req.op, req.idempotencyKey));
 
     let status: number;
     let responseHeaders: SystemResponse<T>['headers'];

@@ -1,5 +1,6 @@
 import { AsaClient } from './asa';
 import { BnaClient } from './bna';
+import { DEFAULT_READ_TIMEOUT_MS } from './call-classes';
 import { ClmClient } from './clm';
 import { ComputeClient } from './compute';
 import type { SystemEndpoint } from './http-client';
@@ -107,15 +108,20 @@ const SIM_MOUNTS: Record<keyof EstateConfig, string> = {
 
 /**
  * The estate at a simulator URL. The simulator accepts any non-empty credentials; these are the ones its
- * own tests use. `timeoutMs` bounds each call (the simulator answers long operations with jobs at once).
+ * own tests use. The timeouts are those of every endpoint (`timeoutMs` for reads, by default 30 s).
  */
-export function estateConfigFromSimulator(simUrl: string, opts: { username?: string; password?: string; timeoutMs?: number } = {}): EstateConfig {
+export function estateConfigFromSimulator(
+  simUrl: string,
+  opts: Pick<SystemEndpoint, 'username' | 'password' | 'timeoutMs' | 'sideEffectTimeoutMs' | 'slowTimeoutMs'> = {},
+): EstateConfig {
   const base = simUrl.replace(/\/+$/, '');
   const endpoint = (mount: string): SystemEndpoint => ({
     baseUrl: `${base}${mount}`,
     username: opts.username ?? 'lifeline',
     password: opts.password ?? 'secret',
-    timeoutMs: opts.timeoutMs ?? 30_000,
+    timeoutMs: opts.timeoutMs ?? DEFAULT_READ_TIMEOUT_MS,
+    ...(opts.sideEffectTimeoutMs ? { sideEffectTimeoutMs: opts.sideEffectTimeoutMs } : {}),
+    ...(opts.slowTimeoutMs ? { slowTimeoutMs: opts.slowTimeoutMs } : {}),
   });
   return Object.fromEntries(Object.entries(SIM_MOUNTS).map(([system, mount]) => [system, endpoint(mount)])) as unknown as EstateConfig;
 }

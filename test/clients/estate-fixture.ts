@@ -1,5 +1,5 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { createEstateClients, estateConfigFromSimulator, type EstateClients } from '../../infra/clients';
+import { createEstateClients, estateConfigFromSimulator, type EstateClients, type SystemEndpoint } from '../../infra/clients';
 import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../../infra/sim/server';
 
 /** The real simulator plus the estate's clients pointed at it, and the control API the tests drive. */
@@ -80,10 +80,15 @@ export class SimControl {
   }
 }
 
+export type CallTimeouts = Pick<SystemEndpoint, 'timeoutMs' | 'sideEffectTimeoutMs' | 'slowTimeoutMs'>;
+
+/** On a compressed clock every call answers in milliseconds: one short timeout for every call class. */
+export const COMPRESSED_CALL_TIMEOUTS: CallTimeouts = { timeoutMs: 5_000, sideEffectTimeoutMs: 5_000, slowTimeoutMs: 5_000 };
+
 /** timeScale 0: jobs finish on the next call, so tests need not wait. */
-export async function startEstate(opts: SimulatorOptions = {}): Promise<Estate> {
+export async function startEstate(opts: SimulatorOptions = {}, timeouts: CallTimeouts = COMPRESSED_CALL_TIMEOUTS): Promise<Estate> {
   const sim = await startSimulator({ port: 0, timeScale: 0, ...opts });
-  const clients = createEstateClients(estateConfigFromSimulator(sim.url, { timeoutMs: 5_000 }));
+  const clients = createEstateClients(estateConfigFromSimulator(sim.url, timeouts));
   const control = new SimControl(sim.url);
   return {
     sim,

@@ -3,7 +3,7 @@ import { getDataSourceToken } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { seedDemoEstate, type DemoOptions, type DemoTenant } from '../../infra/demo/demo-estate';
 import { TenantEntity } from '../../infra/persistence/entities';
-import { startEstate, type Estate } from '../clients/estate-fixture';
+import { startEstate, type CallTimeouts, type Estate } from '../clients/estate-fixture';
 import { ADMIN_TOKEN, startTestApp, type TestApp } from './api';
 import { startTestWorker, type TestWorker } from './worker';
 
@@ -58,10 +58,10 @@ export function expectForwardProtectionRecorded(records: VmRecord[], masterTarge
 export async function startDrEstate(
   name: string,
   demo: Omit<DemoOptions, 'apiUrl' | 'adminToken' | 'simUrl'>,
-  opts: { timeScale?: number; onboard?: boolean } = {},
+  opts: { timeScale?: number; onboard?: boolean; callTimeouts?: CallTimeouts } = {},
 ): Promise<DrEstate> {
   const taskQueue = `${name}-${Math.random().toString(36).slice(2, 8)}`;
-  const estate = await startEstate({ timeScale: opts.timeScale ?? 0.0005 });
+  const estate = await startEstate({ timeScale: opts.timeScale ?? 0.0005 }, opts.callTimeouts);
   const t = await startTestApp('sqlite', { temporalTaskQueue: taskQueue });
   await t.app.listen(0, '127.0.0.1');
   const apiUrl = `http://127.0.0.1:${(t.app.getHttpServer().address() as AddressInfo).port}`;

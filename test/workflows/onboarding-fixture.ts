@@ -22,7 +22,8 @@ export const TIME_SCALE = 0.0005;
 
 export async function startOnboardingEstate(timeScale = TIME_SCALE): Promise<OnboardingEstate> {
   const sim = await startSimulator({ port: 0, timeScale });
-  const clients = createEstateClients(estateConfigFromSimulator(sim.url, { timeoutMs: 2_000 }));
+  // Compressed clock: every call answers in milliseconds, whatever its class.
+  const clients = createEstateClients(estateConfigFromSimulator(sim.url, { timeoutMs: 2_000, sideEffectTimeoutMs: 2_000, slowTimeoutMs: 2_000 }));
   return {
     sim,
     control: new SimControl(sim.url),

@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { seedDemoEstate, type DemoOptions, type DemoTenant } from '../../infra/demo/demo-estate';
+import type { Dialect } from '../../infra/persistence/data-source';
 import { TenantEntity } from '../../infra/persistence/entities';
 import { startEstate, type CallTimeouts, type Estate } from '../clients/estate-fixture';
 import { ADMIN_TOKEN, startTestApp, type TestApp } from './api';
@@ -12,7 +13,8 @@ import { startTestWorker, type TestWorker } from './worker';
 export type OperationBody = { status: string; phase: string; waitingFor: string | null; error: string | null; result: any; progress: any; steps: any[] };
 
 /**
- * A DR provider's estate for workflow tests: the simulator, the API on its own SQLite inventory, a worker on
+ * A DR provider's estate for workflow tests: the simulator, the API on its own inventory (SQLite unless the
+ * suite asks for MariaDB, so the activities' transactions run on both), a worker on
  * the suite's task queue, and the demo tenants entered through the API, already protected (as after an
  * onboarding, which has tests of its own).
  */
@@ -58,11 +60,11 @@ export function expectForwardProtectionRecorded(records: VmRecord[], masterTarge
 export async function startDrEstate(
   name: string,
   demo: Omit<DemoOptions, 'apiUrl' | 'adminToken' | 'simUrl'>,
-  opts: { timeScale?: number; onboard?: boolean; callTimeouts?: CallTimeouts } = {},
+  opts: { timeScale?: number; onboard?: boolean; callTimeouts?: CallTimeouts; dialect?: Dialect } = {},
 ): Promise<DrEstate> {
   const taskQueue = `${name}-${Math.random().toString(36).slice(2, 8)}`;
   const estate = await startEstate({ timeScale: opts.timeScale ?? 0.0005 }, opts.callTimeouts);
-  const t = await startTestApp('sqlite', { temporalTaskQueue: taskQueue });
+  const t = await startTestApp(opts.dialect ?? 'sqlite', { temporalTaskQueue: taskQueue });
   await t.app.listen(0, '127.0.0.1');
   const apiUrl = `http://127.0.0.1:${(t.app.getHttpServer().address() as AddressInfo).port}`;
   const dataSource = t.app.get<DataSource>(getDataSourceToken());

@@ -4,7 +4,7 @@ import type { DrNic, RecoveryTarget } from '../activities/recovery';
 import { compilePlan, forecastSchedule } from '../domain/plan-compiler';
 import type { ExecutionSchedule, ScheduledVm } from '../domain/recovery-plan';
 import type { VmRunStatus } from '../domain/stage-dispatcher';
-import { blockingCall, inventoryWrite } from './activity-options';
+import { blockingCall, inventoryWrite, serviceSweep } from './activity-options';
 import {
   FailoverInput, FailoverResult, FailoverStepDurations, FixupInput, FixupReport, MANAGEMENT_FIXUP_WORKFLOW, workflowIds,
 } from './contracts';
@@ -17,6 +17,14 @@ import { runWaves } from './wave-runner';
 
 const inventory = proxyActivities<LifelineActivities>(inventoryWrite);
 const systems = proxyActivities<LifelineActivities>(blockingCall);
+/** A capture does not hold up a recovery for long: a few tries, then the last scheduled capture stands. */
+const { captureManagementMetadata } = proxyActivities<LifelineActivities>({ ...serviceSweep, retry: { ...serviceSweep.retry, maximumAttempts: 3 } });
+
+/**
+ * Workflow version marker: the management metadata is captured before the first VM moves, so the failback
+ * knows every value to restore even for a tenant whose periodic capture never ran.
+ */
+const CAPTURE_BEFORE_FAILOVER = 'capture-management-metadata-before-failover';
 
 /** Typical real-world step times (seconds) for the ETA, when the caller gives none. */
 export const DEFAULT_STEP_DURATIONS: FailoverStepDurations = { recover: 300, reIp: 30, powerOn: 45, boot: 120, publish: 5 };
@@ -88,6 +96,15 @@ export async function failover(input: FailoverInput): Promise<FailoverResult> {
       ...(preflight.capacity.fits ? [] : [`DR site ${tenant.drSite} lacks capacity: needs ${preflight.capacity.neededVcpu} vCPU / ${preflight.capacity.neededMemoryGb} GB, has ${preflight.capacity.freeVcpu ?? '∞'} vCPU / ${preflight.capacity.freeMemoryGb ?? '∞'} GB${preflight.capacity.siteDown ? ' (site down)' : ''}`]),
     ];
     if (refusals.length > 0) throw ApplicationFailure.nonRetryable(`pre-flight refused the failover, nothing was started: ${refusals.join('; ')}`, 'PreflightRefused', refusals);
+
+    if (patched(CAPTURE_BEFORE_FAILOVER)) {
+      // The waves re-point DNS and firewall rules: what the management services hold now is the truth to return to.
+      await tracker.step('capture management metadata (before failover)', () =>
+        captureManagementMetadata({ tenantId: tenant.id, side: 'primary', reason: 'pre-failover', captureKey: `${id}:capture-before-failover` }),
+      (c) => ({ version: c.version, ...(c.errors ? { errors: c.errors } : {}) })).catch((err) => {
+        if (isCancellation(err)) throw err;
+      });
+    }
 
     const identities = await tracker.step('DR identities (IP mapping / BNA reservation)', () =>
       systems.reserveDrIdentities({ tenant: tenant.name, vms: scheduled.map((v) => ({ name: v.name, drIps: v.drIps, primaryIps: v.primaryIps, hostname: v.fqdn })), idempotencyPrefix: `${id}:reserveIp` }),

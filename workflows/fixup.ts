@@ -52,7 +52,7 @@ export async function managementFixup(input: FixupInput): Promise<FixupReport> {
         await tracker.step(
           `restore ${plan.kind}`,
           async () => {
-            const result = await restoreManagementService({ context, kind: plan.kind, keyBase: `${info.workflowId}:${plan.kind}` });
+            const result = await restoreManagementService({ context, kind: plan.kind, keyBase: `${info.workflowId}:${plan.kind}`, attempts: serviceScript.retry?.maximumAttempts });
             report = result.report;
             if (report.outcome === 'failed') throw ApplicationFailure.nonRetryable(report.error ?? `${plan.kind} not restored`, 'NotRestored');
             return result;

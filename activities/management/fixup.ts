@@ -17,6 +17,7 @@ import { whileWaiting } from '../heartbeat';
 /** Calls in flight per service while reconciling its records. */
 const RECONCILE_CONCURRENCY = 16;
 import { adapterFor, collectionAdapters, type CollectionAdapter } from './adapters';
+import { createMetadataActivities } from './metadata';
 
 /** Everything a fix-up run needs to know about the tenant, read once from the inventory (plain JSON). */
 export interface FixupContext {
@@ -50,6 +51,12 @@ export interface FixupContext {
   snapshotVersion: number | null;
   /** The DR-side state the failover fix-up left (the failback merge's baseline). */
   drBaselineVersion: number | null;
+  /**
+   * Failback: the DR-side state captured once, when the run loaded, before it changed anything: the DR
+   * period's changes are read from it, so a retried service does not take its own earlier writes for them.
+   * Absent (older runs): they are read from the live services.
+   */
+  drFinalVersion?: number | null;
 }
 
 export interface LoadFixupContextInput {
@@ -73,6 +80,11 @@ export interface RestoreServiceInput {
   kind: ManagementServiceKind;
   /** Minted by the workflow; each write's key is `<keyBase>:<collection>:<action>:<record>`. */
   keyBase: string;
+  /**
+   * The attempts the workflow's retry policy allows: a write a system refused transiently is retried (the whole
+   * service, idempotently) before the last attempt; on the last, the records not written are reported failed.
+   */
+  attempts?: number;
 }
 
 export interface RestoreServiceResult {
@@ -96,8 +108,13 @@ const SERVER_KINDS: ManagementServiceKind[] = ['monitoring', 'event-policy', 'ba
 /** The day-one backup a failover schedules per node re-registered with the DR backup server (TSM/BCRS). */
 const DAY_ONE_BACKUP = 'storage-pool' as const;
 
+/** Capture reasons the fix-up reads: the DR baseline a failover fix-up leaves, the DR state a failback starts from. */
+const POST_FAILOVER_FIXUP = 'post-failover-fixup';
+const PRE_FAILBACK_FIXUP = 'pre-failback-fixup';
+
 export function createFixupActivities(deps: ActivityDeps) {
   const adapters = collectionAdapters(deps.clients);
+  const metadata = createMetadataActivities(deps);
   const repos = () => createTypeOrmRepositories(deps.dataSource.manager);
   const snapshots = () => new TypeOrmManagementMetadataRepository(deps.dataSource.manager);
 
@@ -206,9 +223,14 @@ export function createFixupActivities(deps: ActivityDeps) {
         keyed = { identitiesKey: input.runKey, vms: identities.map((c) => c.vm) };
       }
       const store = snapshots();
-      const [primary, dr] = await Promise.all([store.latest(tenant.id, 'primary'), store.latest(tenant.id, 'dr')]);
+      const [primary, dr] = await Promise.all([store.latest(tenant.id, 'primary'), store.latest(tenant.id, 'dr', POST_FAILOVER_FIXUP)]);
       // A DR-side snapshot newer than the last primary capture is this DR period's baseline.
       const drBaseline = dr && (!primary || dr.version > primary.version) ? dr : null;
+      const drFinal = direction === 'failback' && input.runKey
+        ? await metadata.captureManagementMetadata({
+          tenantId: tenant.id, side: 'dr', reason: PRE_FAILBACK_FIXUP, captureKey: `${input.runKey}:dr-before-failback`, basedOnVersion: drBaseline?.basedOnVersion ?? null,
+        })
+        : null;
       return {
         tenantId: tenant.id,
         tenant: tenant.name,
@@ -223,6 +245,7 @@ export function createFixupActivities(deps: ActivityDeps) {
         eventPolicy,
         snapshotVersion: direction === 'failback' && drBaseline?.basedOnVersion ? drBaseline.basedOnVersion : (primary?.version ?? null),
         drBaselineVersion: direction === 'failback' ? (drBaseline?.version ?? null) : null,
+        ...(drFinal ? { drFinalVersion: drFinal.version ?? null } : {}),
       };
     },
 
@@ -243,6 +266,12 @@ export function createFixupActivities(deps: ActivityDeps) {
         const store = snapshots();
         const base = ctx.snapshotVersion === null ? null : await store.findVersion(ctx.tenantId, ctx.snapshotVersion);
         const drBaseline = ctx.drBaselineVersion === null ? null : await store.findVersion(ctx.tenantId, ctx.drBaselineVersion);
+        const drFinal = ctx.drFinalVersion ? await store.findVersion(ctx.tenantId, ctx.drFinalVersion) : null;
+        if (ctx.direction === 'failback' && base === null) {
+          // The values to go back to are the ones captured before the failover; without them nothing says what
+          // they were, and the DR side's values must not pass for restored.
+          return failedAll(ctx, kind, started, `no management metadata of ${ctx.tenant} was captured before the failover: the values to restore are unknown`);
+        }
         const models = collectionsOf(kind);
         const map = moveMap(ctx, models, base);
         const changes: RestoreServiceResult['changes'] = {};
@@ -251,6 +280,7 @@ export function createFixupActivities(deps: ActivityDeps) {
         // FIG. 8, by policy: a moved server's server → customer entries and event sources dropped, not rewritten.
         const drop = kind === 'event-policy' && ctx.direction === 'failover' && ctx.eventPolicy === 'drop' ? dropSelector(map) : null;
         const notes = new Map<string, string>();
+        const writeErrors: WriteError[] = [];
 
         for (const model of models) {
           const adapter = adapterFor(adapters, model);
@@ -274,12 +304,12 @@ export function createFixupActivities(deps: ActivityDeps) {
             }
             want = desiredAfterMove(model, captured, live, map);
           } else {
-            const merged = reverseMerge(model, captured, drBaseline ? (drBaseline.records[model.id] ?? []) : null, live, map);
+            const merged = reverseMerge(model, captured, drBaseline ? (drBaseline.records[model.id] ?? []) : null, drFinal?.records[model.id] ?? live, map);
             merge[model.id] = { added: merged.added.length, deleted: merged.deleted.length, modified: merged.modified.length };
             want = merged.records;
           }
           expected.set(model.id, want);
-          changes[model.id] = await reconcile(adapter, model, ctx.tenant, want, live, map, `${input.keyBase}:${model.id}`);
+          changes[model.id] = await reconcile(adapter, model, ctx.tenant, want, live, map, `${input.keyBase}:${model.id}`, writeErrors);
         }
         if (kind === 'event-policy') {
           // FIG. 8 (804): the event store's sources move to the new identities too (or go, by policy).
@@ -297,6 +327,13 @@ export function createFixupActivities(deps: ActivityDeps) {
         }
         if (kind === 'backup' && ctx.direction === 'failover') {
           changes['backup.schedules'] = await scheduleDayOneBackups(deps, ctx.tenant, expected.get('backup.nodes') ?? [], `${input.keyBase}:backup.schedules`);
+        }
+        if (kind === 'backup' && ctx.direction === 'failback') {
+          changes['backup.schedules'] = await cancelLeftSchedules(deps, ctx.tenant, expected.get('backup.nodes') ?? [], `${input.keyBase}:backup.schedules`, writeErrors);
+        }
+        const transient = writeErrors.filter((w) => w.retryable);
+        if (transient.length > 0 && Context.current().info.attempt < (input.attempts ?? 1)) {
+          throw ApplicationFailure.retryable(`${kind}: ${summarise(transient.map((w) => w.text))}`, 'RestoreWriteFailed');
         }
 
         // Verification: read the service again, and judge it against the records it should now hold.
@@ -323,6 +360,18 @@ export function createFixupActivities(deps: ActivityDeps) {
               else tenantWide.push(text);
             }
           }
+        }
+        if (kind === 'backup' && ctx.direction === 'failback') {
+          for (const x of leftSchedules(await deps.clients.backup.listSchedules({ tenant: ctx.tenant, kind: DAY_ONE_BACKUP }), expected.get('backup.nodes') ?? [])) {
+            const text = `backup.schedules ${x.node}: a ${DAY_ONE_BACKUP} backup is still scheduled at ${x.backupServer}, where the node is no longer registered`;
+            if (x.server && map.vms.includes(x.server)) problems.set(x.server, [...(problems.get(x.server) ?? []), text]);
+            else tenantWide.push(text);
+          }
+        }
+        // A write the system refused: its record is named with the refusal (the comparison above says what differs).
+        for (const w of writeErrors) {
+          if (w.vm && map.vms.includes(w.vm)) problems.set(w.vm, [...(problems.get(w.vm) ?? []), w.text]);
+          else tenantWide.push(w.text);
         }
         if (kind === 'backup' && ctx.direction === 'failover') {
           const scheduled = await deps.clients.backup.listSchedules({ tenant: ctx.tenant, kind: DAY_ONE_BACKUP });
@@ -382,7 +431,7 @@ function mostCommon(values: unknown[]): string | undefined {
  * identity. A record already right is not touched, so a second run writes nothing.
  */
 async function reconcile(
-  adapter: CollectionAdapter, model: CollectionModel, tenant: string, want: MgmtRec[], live: MgmtRec[], map: IdentityMap, keyBase: string,
+  adapter: CollectionAdapter, model: CollectionModel, tenant: string, want: MgmtRec[], live: MgmtRec[], map: IdentityMap, keyBase: string, errors: WriteError[],
 ): Promise<{ created: number; updated: number; removed: number }> {
   const vms = new Set(map.vms);
   const liveByKey = new Map<string, MgmtRec[]>();
@@ -398,21 +447,64 @@ async function reconcile(
     const key = (action: string) => `${keyBase}:${action}:${k}`;
     const have = liveByKey.get(k) ?? [];
     const match = have.find((h) => changedFields(h, target, model).length === 0 && Object.entries(model.expectLive ?? {}).every(([f, v]) => h[f] === v));
-    if (!match && have.length === 0) {
-      await adapter.create(tenant, target, key);
-      counts.created++;
-    } else if (!match) {
-      await adapter.update(tenant, have[0], target, key);
-      counts.updated++;
-    }
-    const kept = match ?? have[0];
-    for (const extra of have.filter((h) => h !== kept && h.id !== kept?.id)) {
-      if (!adapter.remove) continue;
-      await adapter.remove(tenant, extra, (action) => `${keyBase}:${action}:${k}#${String(extra.id)}`);
-      counts.removed++;
+    try {
+      if (!match && have.length === 0) {
+        await adapter.create(tenant, target, key);
+        counts.created++;
+      } else if (!match) {
+        await adapter.update(tenant, have[0], target, key);
+        counts.updated++;
+      }
+      const kept = match ?? have[0];
+      for (const extra of have.filter((h) => h !== kept && h.id !== kept?.id)) {
+        if (!adapter.remove) continue;
+        await adapter.remove(tenant, extra, (action) => `${keyBase}:${action}:${k}#${String(extra.id)}`);
+        counts.removed++;
+      }
+    } catch (err) {
+      // One record refused does not stop the others: it is reported, by its VM, once every record was tried.
+      errors.push(writeError(target, `${model.id} ${k}`, err));
     }
   });
   return counts;
+}
+
+/** A write a management system refused: which record (and VM), why, and whether a retry may succeed. */
+interface WriteError {
+  vm: string | null;
+  text: string;
+  retryable: boolean;
+}
+
+function writeError(r: MgmtRec, what: string, err: unknown): WriteError {
+  const message = err instanceof Error ? err.message : String(err);
+  const retryable = !(err instanceof ApplicationFailure && err.nonRetryable);
+  return { vm: typeof r.server === 'string' && r.server !== '' ? r.server : null, text: `${what} was not written: ${message}`, retryable };
+}
+
+/** Day-one backups of the restored nodes still scheduled at another backup server than the node's own. */
+function leftSchedules<T extends { node: string; backupServer: string }>(scheduled: T[], nodes: MgmtRec[]): T[] {
+  const home = new Map(nodes.map((n) => [String(n.nodeName), String(n.backupServer)]));
+  return scheduled.filter((x) => home.has(x.node) && home.get(x.node) !== x.backupServer);
+}
+
+/**
+ * Failback: the day-one backups the failover scheduled at the DR backup server are cancelled once their nodes
+ * are registered with their own server again (a re-run finds nothing left to cancel).
+ */
+async function cancelLeftSchedules(
+  deps: ActivityDeps, tenant: string, nodes: MgmtRec[], keyBase: string, errors: WriteError[],
+): Promise<{ created: number; updated: number; removed: number }> {
+  const left = leftSchedules(await deps.clients.backup.listSchedules({ tenant, kind: DAY_ONE_BACKUP }), nodes);
+  let removed = 0;
+  await eachLimited(left, RECONCILE_CONCURRENCY, async (x) => {
+    try {
+      if (await deps.clients.backup.cancelSchedule(x.id, `${keyBase}:cancel:${x.node}|${x.backupServer}`)) removed++;
+    } catch (err) {
+      errors.push(writeError({ server: x.server }, `backup.schedules ${x.node} at ${x.backupServer}`, err));
+    }
+  });
+  return { created: 0, updated: 0, removed };
 }
 
 /**
@@ -470,6 +562,16 @@ function report(
 
 function summarise(list: string[]): string {
   return list.length <= 3 ? list.join('; ') : `${list.slice(0, 3).join('; ')} (and ${list.length - 3} more)`;
+}
+
+function failedAll(ctx: ResolvedFixupContext, kind: ManagementServiceKind, startedAt: string, reason: string): RestoreServiceResult {
+  return {
+    report: {
+      kind, outcome: 'failed', startedAt, finishedAt: new Date().toISOString(), error: reason,
+      vms: ctx.identities.map(({ vm }) => ({ vm, outcome: 'failed' as FixupOutcome, reason })),
+    },
+    changes: {},
+  };
 }
 
 function skippedAll(ctx: ResolvedFixupContext, kind: ManagementServiceKind, startedAt: string, reason: string): RestoreServiceResult {

@@ -87,6 +87,11 @@ export class BackupClient extends ManagementClient {
     return this.create('scheduleBackup', '/schedules', spec, idempotencyKey);
   }
 
+  /** Cancels a scheduled backup; false when already gone. */
+  cancelSchedule(id: string, idempotencyKey: string): Promise<boolean> {
+    return this.remove('cancelSchedule', `/schedules/${seg(id)}`, idempotencyKey);
+  }
+
   listServers(): Promise<ProviderServer[]> {
     return this.list('listServers', '/servers');
   }

@@ -12,8 +12,8 @@ const SUMMARY_COLUMNS: (keyof SnapshotSummary)[] = ['id', 'tenantId', 'version',
 export abstract class ManagementMetadataRepository {
   abstract findByCaptureKey(captureKey: string): Promise<ManagementMetadataSnapshotEntity | null>;
   abstract findVersion(tenantId: string, version: number): Promise<ManagementMetadataSnapshotEntity | null>;
-  /** The newest snapshot of a side, with its records. */
-  abstract latest(tenantId: string, side: MetadataSide): Promise<ManagementMetadataSnapshotEntity | null>;
+  /** The newest snapshot of a side (of one capture reason, if given), with its records. */
+  abstract latest(tenantId: string, side: MetadataSide, reason?: string): Promise<ManagementMetadataSnapshotEntity | null>;
   /** Newest first, without records. */
   abstract listVersions(tenantId: string, limit: number): Promise<SnapshotSummary[]>;
   /** Adds the tenant's next version; a capture key already stored answers with its row instead. */
@@ -30,8 +30,8 @@ export class TypeOrmManagementMetadataRepository extends ManagementMetadataRepos
   findVersion(tenantId: string, version: number) {
     return this.em.findOneBy(ManagementMetadataSnapshotEntity, { tenantId, version });
   }
-  latest(tenantId: string, side: MetadataSide) {
-    return this.em.findOne(ManagementMetadataSnapshotEntity, { where: { tenantId, side }, order: { version: 'DESC' } });
+  latest(tenantId: string, side: MetadataSide, reason?: string) {
+    return this.em.findOne(ManagementMetadataSnapshotEntity, { where: { tenantId, side, ...(reason ? { reason } : {}) }, order: { version: 'DESC' } });
   }
   listVersions(tenantId: string, limit: number) {
     return this.em.find(ManagementMetadataSnapshotEntity, { select: SUMMARY_COLUMNS, where: { tenantId }, order: { version: 'DESC' }, take: limit });

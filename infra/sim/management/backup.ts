@@ -1,4 +1,4 @@
-import { alreadyExists, asObject, badRequest, created, ok, read, refused, str, type Action } from '../http';
+import { alreadyExists, asObject, badRequest, created, noContent, notFound, ok, read, refused, str, type Action } from '../http';
 import type { Sim } from '../state';
 import { crudRoutes, mgmtSystem, serversRoute } from './records';
 
@@ -10,7 +10,8 @@ const SCHEDULE_KINDS = ['storage-pool'];
  * server; failover re-registers them with the DR site's server (TSM/BCRS slides: "Create and register
  * TSM node", "Configure TSM agent with IP address of TSM server") and schedules each node's day-one
  * storage-pool backup there. A schedule belongs to the backup server its node is registered with (taken
- * from the node), one of a kind per node and server: a second one is 409 ALREADY_EXISTS.
+ * from the node), one of a kind per node and server: a second one is 409 ALREADY_EXISTS. A schedule is
+ * cancelled by `DELETE /api/v1/schedules/:id` (failback: the node has left that server).
  */
 export function backupSystem(sim: Sim) {
   const schedules = () => sim.state.mgmt.backupSchedules;
@@ -76,6 +77,24 @@ export function backupSystem(sim: Sim) {
             const { record: stored, existed } = c.insert(record);
             if (existed) throw alreadyExists(`a ${kind} backup of ${nodeName} is already scheduled at ${String(node.backupServer)} (${stored.id})`, { existing: stored });
             return created(stored);
+          },
+        };
+      },
+    },
+    {
+      method: 'DELETE',
+      path: '/api/v1/schedules/:id',
+      op: 'cancelSchedule',
+      effect: true,
+      handle: (req): Action => {
+        const r = schedules().get(req.params.id);
+        if (!r) throw notFound(`backup schedule ${req.params.id}`);
+        return {
+          tenant: r.tenant,
+          target: typeof r.server === 'string' ? r.server : String(r.node),
+          run: () => {
+            if (!schedules().delete(req.params.id)) throw notFound(`backup schedule ${req.params.id}`);
+            return noContent();
           },
         };
       },

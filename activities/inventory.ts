@@ -33,20 +33,52 @@ export function createInventoryActivities(deps: ActivityDeps) {
     },
 
     /**
-     * Moves the tenant along its lifecycle. `from` guards the move (a tenant being failed over cannot start
-     * onboarding); a tenant already in `to` is fine, so a retried activity changes nothing.
+     * Moves the tenant along its lifecycle, as the operation that holds it (`operationId`; absent only for runs
+     * recorded before operations held their tenant, which may move a tenant no operation holds). A tenant held
+     * by another operation is never changed, so a failing operation cannot undo the state of the one that
+     * holds the tenant. `from` guards the move; a tenant already in `to` is fine, so a retry changes nothing.
      */
-    async setTenantState(input: { tenantId: string; to: TenantState; from?: TenantState[] }): Promise<{ previous: TenantState }> {
+    async setTenantState(input: { tenantId: string; to: TenantState; from?: TenantState[]; operationId?: string }): Promise<{ previous: TenantState }> {
       return unitOfWork.run(async (tx) => {
         const tenant = await tx.tenants.findById(input.tenantId);
         if (!tenant) throw ApplicationFailure.nonRetryable(`tenant ${input.tenantId} does not exist`, 'TenantNotFound');
+        const holder = input.operationId ?? null;
+        if ((tenant.activeOperationId ?? null) !== holder) throw heldElsewhere(tenant.name, tenant.activeOperationId, holder);
         if (tenant.state === input.to) return { previous: tenant.state };
         if (input.from && !input.from.includes(tenant.state)) {
           throw ApplicationFailure.nonRetryable(`tenant ${tenant.name} is ${tenant.state}; expected ${input.from.join(' or ')}`, 'TenantStateConflict');
         }
-        await tx.tenants.update(tenant.id, { state: input.to, updatedAt: new Date() });
+        // Conditional on what was read: a concurrent change makes this attempt retry and read again.
+        if (!(await tx.tenants.moveState(tenant.id, { from: tenant.state, to: input.to, holder }))) {
+          throw ApplicationFailure.retryable(`tenant ${tenant.name} changed while moving it to ${input.to}`, 'TenantChanged');
+        }
         return { previous: tenant.state };
       });
     },
+
+    /**
+     * The operation takes its tenant, or finds it already holds it (the API claims it in the transaction that
+     * records the operation; a failover started by a site failover claims it here). Held by another operation:
+     * refused, naming it.
+     */
+    async claimTenant(input: { tenantId: string; operationId: string }): Promise<{ claimed: true }> {
+      return unitOfWork.run(async (tx) => {
+        if (await tx.tenants.claim(input.tenantId, input.operationId)) return { claimed: true as const };
+        const tenant = await tx.tenants.findById(input.tenantId);
+        if (!tenant) throw ApplicationFailure.nonRetryable(`tenant ${input.tenantId} does not exist`, 'TenantNotFound');
+        if (tenant.activeOperationId === input.operationId) return { claimed: true as const };
+        throw heldElsewhere(tenant.name, tenant.activeOperationId, input.operationId);
+      });
+    },
+
+    /** The operation ends its hold on the tenant; a hold it no longer has (released by a reconcile) is left alone. */
+    async releaseTenant(input: { tenantId: string; operationId: string }): Promise<{ released: boolean }> {
+      return { released: await repos().tenants.release(input.tenantId, input.operationId) };
+    },
   };
+}
+
+function heldElsewhere(tenant: string, holder: string | null, operationId: string | null): ApplicationFailure {
+  const by = holder ? `operation ${holder}` : 'no operation';
+  return ApplicationFailure.nonRetryable(`tenant ${tenant} is held by ${by}; ${operationId ?? 'an operation that does not hold it'} may not change it`, 'TenantHeld', holder);
 }

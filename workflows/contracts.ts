@@ -187,9 +187,10 @@ export interface OnboardingInput extends OnboardingOptions {
   /**
    * Smoking hole: the tenant already runs in its DR container and has just failed back to a new primary site
    * (its parent failback owns the tenant's state). The container is kept, never undone; the lost site's
-   * protection is retired and these VMs are protected afresh from the new site.
+   * protection is retired and these VMs are protected afresh from the new site. `claimedBy` is the failback
+   * that holds the tenant, under whose claim the child moves the tenant's state.
    */
-  newPrimarySite?: { site: string; vms: string[] };
+  newPrimarySite?: { site: string; vms: string[]; claimedBy?: string };
 }
 
 /** Pre-provisioning of the tenant's DR network container; a child of onboarding or run on its own. */

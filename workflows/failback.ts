@@ -13,6 +13,7 @@ import {
 import type { StageVmFacts, VmOutcome } from './failover-stage';
 import { closeOperationTickets, closesTicketAtEnd, closeTicketsOnFailure } from './operation-ticket';
 import { OperationTracker } from './operation-tracker';
+import { TenantClaim } from './tenant-claim';
 import { validateRecovered } from './validation';
 import { runWaves } from './wave-runner';
 import { WaveControls } from './wave-controls';
@@ -37,6 +38,7 @@ export const MAINTENANCE_WINDOW_GATE = 'maintenance-window';
  */
 export async function failback(input: FailbackInput): Promise<FailbackResult> {
   const tracker = new OperationTracker('failback', input.tenantId, input.request);
+  const claim = TenantClaim.own(input.tenantId);
   const id = workflowInfo().workflowId;
   const pollMs = (input.statusPollSeconds ?? 60) * 1000;
   const outcomes: Record<string, VmOutcome> = {};
@@ -62,11 +64,12 @@ export async function failback(input: FailbackInput): Promise<FailbackResult> {
   let stopped = false;
   let tenantName: string | undefined;
   try {
+    await claim.take();
     let facts = await tracker.step('load tenant and plan', () => inventory.loadFailoverFacts({ tenantId: input.tenantId, planId: input.planId }));
     tenantName = facts.tenant.name;
     const atDr = await tracker.step('VMs running at the DR site', () => systems.listRecoveredServers({ tenant: facts.tenant.name }), (r) => ({ vms: r.vms.length }));
     const chosen = choose(facts.plan.spec, atDr.vms, input.vms);
-    await inventory.setTenantState({ tenantId: facts.tenant.id, to: 'failing-back', from: ['failed-over'] });
+    await claim.setState('failing-back', ['failed-over']);
     const siteId = input.primarySiteId;
     let newSite = false;
     if (siteId) {
@@ -180,7 +183,7 @@ export async function failback(input: FailbackInput): Promise<FailbackResult> {
       await tracker.step(`forward protection from ${tenant.primarySite} (onboarding)`, () =>
         executeChild<(i: OnboardingInput) => Promise<OnboardingResult>>(ONBOARDING_WORKFLOW, {
           workflowId: onboardingId,
-          args: [{ tenantId: tenant.id, request: input.request, statusPollSeconds: input.statusPollSeconds, vpnPeer: input.vpnPeer, newPrimarySite: { site: tenant.primarySite, vms: back } }],
+          args: [{ tenantId: tenant.id, request: input.request, statusPollSeconds: input.statusPollSeconds, vpnPeer: input.vpnPeer, newPrimarySite: { site: tenant.primarySite, vms: back, ...(claim.holder ? { claimedBy: claim.holder } : {}) } }],
           typedSearchAttributes: [
             { key: searchAttributes.tenantId, value: tenant.id },
             { key: searchAttributes.operationKind, value: 'onboarding' },
@@ -235,10 +238,11 @@ export async function failback(input: FailbackInput): Promise<FailbackResult> {
     }
     if (stillAtDr.length === 0) {
       await inventory.emitBillingEvent({ tenantId: tenant.id, operationId: id, event: 'dr-occupancy-stopped', at: new Date().toISOString(), includedDays: 0 });
-      await inventory.setTenantState({ tenantId: tenant.id, to: 'protected', from: ['failing-back'] });
+      await claim.setState('protected', ['failing-back']);
     } else {
-      await inventory.setTenantState({ tenantId: tenant.id, to: 'failed-over', from: ['failing-back'] });
+      await claim.setState('failed-over', ['failing-back']);
     }
+    await claim.release();
     if (controls.aborted) {
       await tracker.fail(new Error(`${controls.aborted}: ${back.length} VMs failed back before the abort`), true);
       return result;
@@ -248,8 +252,9 @@ export async function failback(input: FailbackInput): Promise<FailbackResult> {
   } catch (err) {
     await CancellationScope.nonCancellable(async () => {
       // Before the DR VMs stopped the tenant still runs at the DR site; after, it is half-way: error.
-      await inventory.setTenantState({ tenantId: input.tenantId, to: stopped ? 'error' : 'failed-over', from: ['failing-back'] }).catch(() => undefined);
+      await claim.setState(stopped ? 'error' : 'failed-over', ['failing-back']).catch(() => undefined);
       await closeTicketsOnFailure(tenantName, id, err);
+      await claim.release();
       await tracker.fail(err, isCancellation(err));
     });
     throw err;

@@ -11,6 +11,7 @@ import {
 import type { StageVmFacts, VmOutcome } from './failover-stage';
 import { closeOperationTickets, closesTicketAtEnd, closeTicketsOnFailure } from './operation-ticket';
 import { OperationTracker } from './operation-tracker';
+import { TenantClaim } from './tenant-claim';
 import { WaveControls } from './wave-controls';
 import { validateRecovered } from './validation';
 import { runWaves } from './wave-runner';
@@ -43,6 +44,7 @@ const INCLUDED_DR_DAYS = 42;
  */
 export async function failover(input: FailoverInput): Promise<FailoverResult> {
   const tracker = new OperationTracker('failover', input.tenantId, input.request);
+  const claim = TenantClaim.own(input.tenantId);
   const id = workflowInfo().workflowId;
   const mode = input.mode ?? 'disaster';
   const outcomes: Record<string, VmOutcome> = {};
@@ -54,10 +56,11 @@ export async function failover(input: FailoverInput): Promise<FailoverResult> {
   let anythingStarted = false;
   let tenantName: string | undefined;
   try {
+    await claim.take();
     const facts = await tracker.step('load tenant and plan', () => inventory.loadFailoverFacts({ tenantId: input.tenantId, planId: input.planId }));
     const tenant = facts.tenant;
     tenantName = tenant.name;
-    await inventory.setTenantState({ tenantId: tenant.id, to: 'failing-over', from: ['protected'] });
+    await claim.setState('failing-over', ['protected']);
     const rtoDeadline = new Date(Date.parse(tracker.view.startedAt) + tenant.rtoMinutes * 60_000).toISOString();
     tracker.setProgress({ mode, plan: facts.plan.name, rto: { targetMinutes: tenant.rtoMinutes, startedAt: tracker.view.startedAt, deadline: rtoDeadline } });
 
@@ -173,11 +176,12 @@ export async function failover(input: FailoverInput): Promise<FailoverResult> {
       await tracker.step('notify: DR complete', () => systems.notifyTenant({ tenant: tenant.name, summary, severity, idempotencyKey: `${id}:notify:complete` }));
     }
     if (result.recovered > 0) {
-      await inventory.setTenantState({ tenantId: tenant.id, to: 'failed-over', from: ['failing-over'] });
+      await claim.setState('failed-over', ['failing-over']);
       await inventory.emitBillingEvent({ tenantId: tenant.id, operationId: id, event: 'dr-occupancy-started', at: new Date().toISOString(), includedDays: INCLUDED_DR_DAYS });
     } else {
-      await inventory.setTenantState({ tenantId: tenant.id, to: 'protected', from: ['failing-over'] });
+      await claim.setState('protected', ['failing-over']);
     }
+    await claim.release();
     if (controls.aborted) {
       await tracker.fail(new Error(`${controls.aborted}: ${result.recovered} VMs recovered before the abort`), true);
       return result;
@@ -187,8 +191,9 @@ export async function failover(input: FailoverInput): Promise<FailoverResult> {
   } catch (err) {
     await CancellationScope.nonCancellable(async () => {
       // Nothing started: the tenant is still protected at its primary. Otherwise it is half-way: error.
-      await inventory.setTenantState({ tenantId: input.tenantId, to: anythingStarted ? 'error' : 'protected', from: ['failing-over'] }).catch(() => undefined);
+      await claim.setState(anythingStarted ? 'error' : 'protected', ['failing-over']).catch(() => undefined);
       await closeTicketsOnFailure(tenantName, id, err);
+      await claim.release();
       await tracker.fail(err, isCancellation(err));
     });
     throw err;

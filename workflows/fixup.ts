@@ -4,6 +4,7 @@ import { fixupStages, type FixupServicePlan, type ManagementServiceKind } from '
 import { serviceScript, serviceSweep } from './activity-options';
 import type { FixupInput, FixupReport, FixupServiceReport } from './contracts';
 import { errorText, OperationTracker } from './operation-tracker';
+import { TenantClaim } from './tenant-claim';
 
 const { loadFixupContext, captureManagementMetadata } = proxyActivities<LifelineActivities>(serviceSweep);
 
@@ -23,8 +24,11 @@ export async function managementFixup(input: FixupInput): Promise<FixupReport> {
   const info = workflowInfo();
   const topLevel = info.parent === undefined;
   const tracker = new OperationTracker('fixup', input.tenantId, input.request);
+  // As a child the fix-up works under its parent's claim on the tenant; on its own it holds the tenant.
+  const claim = topLevel ? TenantClaim.own(input.tenantId) : TenantClaim.inherited(input.tenantId, undefined);
   try {
     if (topLevel) await tracker.publish();
+    await claim.take();
     // The identities are stored once under this run's id: the per-service activities get the key, not the list
     // (a run loaded before that carries the identities in its context, and passes them on as it did).
     const { services: plans, vms: names, ...context } = await tracker.step(
@@ -101,6 +105,7 @@ export async function managementFixup(input: FixupInput): Promise<FixupReport> {
     }
 
     if (topLevel) {
+      await claim.release();
       tracker.view.result = report;
       if (!report.manageable) {
         const why = `not manageable: ${blocking.map((s) => `${s.kind} (${s.error ?? s.outcome})`).join('; ')}`;
@@ -111,7 +116,12 @@ export async function managementFixup(input: FixupInput): Promise<FixupReport> {
     }
     return report;
   } catch (err) {
-    if (topLevel && tracker.view.closedAt === null) await CancellationScope.nonCancellable(() => tracker.fail(err, isCancellation(err)));
+    if (topLevel && tracker.view.closedAt === null) {
+      await CancellationScope.nonCancellable(async () => {
+        await claim.release();
+        await tracker.fail(err, isCancellation(err));
+      });
+    }
     throw err;
   }
 }

@@ -16,6 +16,7 @@ import {
 } from './contracts';
 import { errorText, OperationTracker } from './operation-tracker';
 import { containerUndoSteps } from './provisioning';
+import { TenantClaim } from './tenant-claim';
 
 const act = proxyActivities<LifelineActivities>(quickCall);
 /** Calls that block on a slow system (an ASA context, an InMage readiness check or plan removal) and heartbeat while they wait. */
@@ -41,6 +42,7 @@ export async function onboarding(input: OnboardingInput): Promise<OnboardingResu
   const key = (step: string) => `${id}:${step}`;
   const childId = workflowIds.child(id, 'provisioning');
   const tracker = new OperationTracker('onboarding', input.tenantId, input.request);
+  const claim = input.newPrimarySite ? TenantClaim.inherited(input.tenantId, input.newPrimarySite.claimedBy) : TenantClaim.own(input.tenantId);
   const undo = new Compensations();
   const main = new CancellationScope();
   let childWaitingFor: string | null = null;
@@ -84,8 +86,9 @@ export async function onboarding(input: OnboardingInput): Promise<OnboardingResu
 
   const run = async (): Promise<OnboardingResult> => {
     if (input.newPrimarySite) return reprotect(input.newPrimarySite);
-    await tracker.step('tenant onboarding', () => inv.setTenantState({ tenantId: input.tenantId, to: 'onboarding', from: ['registered', 'error', 'onboarding'] }));
-    undo.add('tenant state', () => inv.setTenantState({ tenantId: input.tenantId, to: 'error' }));
+    await claim.take();
+    await tracker.step('tenant onboarding', () => claim.setState('onboarding', ['registered', 'error', 'onboarding']));
+    undo.add('tenant state', () => claim.setState('error'));
     await tracker.publish();
 
     const childInput: ProvisioningInput = { tenantId: input.tenantId, request: input.request, vpnPeer: input.vpnPeer, parentWorkflowId: id };
@@ -111,7 +114,7 @@ export async function onboarding(input: OnboardingInput): Promise<OnboardingResu
    * protected afresh from the new site. Its failback parent owns the tenant's state throughout.
    */
   const reprotect = async (to: { site: string; vms: string[] }): Promise<OnboardingResult> => {
-    await tracker.step('tenant failing back to the new primary site', () => inv.setTenantState({ tenantId: input.tenantId, to: 'failing-back', from: ['failing-back'] }));
+    await tracker.step('tenant failing back to the new primary site', () => claim.setState('failing-back', ['failing-back']));
     await tracker.publish();
     const container = await tracker.step('existing DR container', async () => {
       const c = await inv.loadDrContainer({ tenantId: input.tenantId });
@@ -190,7 +193,7 @@ export async function onboarding(input: OnboardingInput): Promise<OnboardingResu
 
     const rpo = await waitForDifferentialSync(t, vms, pollSeconds(input), tracker, input.syncWaitHistorySoftLimit);
     await tracker.step('record protection per VM', () => inv.recordVmProtection({ tenantId: input.tenantId, vms: protection('differential-sync', rpo) }));
-    if (!input.newPrimarySite) await tracker.step('tenant protected', () => inv.setTenantState({ tenantId: input.tenantId, to: 'protected', from: ['onboarding'] }));
+    if (!input.newPrimarySite) await tracker.step('tenant protected', () => claim.setState('protected', ['onboarding']));
     const rpos = [...rpo.values()].filter((x): x is number => x !== null);
     return {
       tenantId: input.tenantId,
@@ -206,6 +209,7 @@ export async function onboarding(input: OnboardingInput): Promise<OnboardingResu
   try {
     const result = await main.run(run);
     closed = true;
+    await claim.release();
     await tracker.complete(result);
     return result;
   } catch (err) {
@@ -214,6 +218,7 @@ export async function onboarding(input: OnboardingInput): Promise<OnboardingResu
       tracker.setPhase('undoing');
       const failed = await undo.run(tracker);
       if (failed.length > 0) tracker.setProgress({ undoFailed: failed });
+      await claim.release();
       const why = aborted ? new Error(`aborted by ${(aborted as OperatorAction).by}`) : err;
       await tracker.fail(why, aborted !== null || isCancellation(err));
     });

@@ -9,6 +9,7 @@ import {
 } from './contracts';
 import { buildControlPlane, waitForDifferentialSync } from './onboarding';
 import { OperationTracker } from './operation-tracker';
+import { TenantClaim } from './tenant-claim';
 
 const act = proxyActivities<LifelineActivities>(quickCall);
 /** Calls that block on a slow system (an ASA context, an InMage readiness check or plan removal) and heartbeat while they wait. */
@@ -36,6 +37,7 @@ export async function protectionChange(input: ProtectionChangeInput): Promise<Pr
   const id = workflowInfo().workflowId;
   const key = (step: string) => `${id}:${step}`;
   const tracker = new OperationTracker('protection-change', input.tenantId, input.request);
+  const claim = TenantClaim.own(input.tenantId);
   const undo = new Compensations();
   const main = new CancellationScope();
   let aborted: OperatorAction | null = null;
@@ -58,6 +60,7 @@ export async function protectionChange(input: ProtectionChangeInput): Promise<Pr
   const run = async (): Promise<ProtectionChangeResult> => {
     const add = input.protection.add ?? [];
     const remove = input.protection.remove ?? [];
+    await claim.take();
     const facts = await inv.loadOnboardingFacts({ tenantId: input.tenantId });
     const container = await inv.loadDrContainer({ tenantId: input.tenantId });
     if (!container?.controlPlane) throw ApplicationFailure.nonRetryable(`tenant ${facts.tenant.name} has no DR container with a control plane: onboard it first`, 'NotOnboarded');
@@ -176,6 +179,7 @@ export async function protectionChange(input: ProtectionChangeInput): Promise<Pr
   try {
     const result = await main.run(run);
     closed = true;
+    await claim.release();
     await tracker.complete(result);
     return result;
   } catch (err) {
@@ -184,6 +188,7 @@ export async function protectionChange(input: ProtectionChangeInput): Promise<Pr
       tracker.setPhase('undoing');
       const failed = await undo.run(tracker);
       if (failed.length > 0) tracker.setProgress({ undoFailed: failed });
+      await claim.release();
       const why = aborted ? new Error(`aborted by ${(aborted as OperatorAction).by}`) : err;
       await tracker.fail(why, aborted !== null || isCancellation(err));
     });

@@ -7,6 +7,7 @@ import { FixupInput, FixupReport, MANAGEMENT_FIXUP_WORKFLOW, ResumeInput, Resume
 import { releaseDr } from './failback';
 import { closeOperationTickets, closesTicketAtEnd, closeTicketsOnFailure } from './operation-ticket';
 import { OperationTracker } from './operation-tracker';
+import { TenantClaim } from './tenant-claim';
 
 const inventory = proxyActivities<LifelineActivities>(inventoryWrite);
 const systems = proxyActivities<LifelineActivities>(blockingCall);
@@ -20,12 +21,14 @@ const jobs = proxyActivities<LifelineActivities>(longPoll);
  */
 export async function resume(input: ResumeInput): Promise<ResumeResult> {
   const tracker = new OperationTracker('resume', input.tenantId, input.request);
+  const claim = TenantClaim.own(input.tenantId);
   const id = workflowInfo().workflowId;
   const pollMs = (input.statusPollSeconds ?? 60) * 1000;
   await tracker.publish();
   let stopped = false;
   let tenantName: string | undefined;
   try {
+    await claim.take();
     if (input.confirmDataLoss !== true) {
       throw ApplicationFailure.nonRetryable('resume discards every change made at the DR site: confirmDataLoss must be true', 'DataLossNotConfirmed');
     }
@@ -33,7 +36,7 @@ export async function resume(input: ResumeInput): Promise<ResumeResult> {
     const tenant = facts.tenant;
     tenantName = tenant.name;
     const atDr = (await tracker.step('VMs running at the DR site', () => systems.listRecoveredServers({ tenant: tenant.name }), (r) => ({ vms: r.vms.length }))).vms;
-    await inventory.setTenantState({ tenantId: tenant.id, to: 'failing-back', from: ['failed-over'] });
+    await claim.setState('failing-back', ['failed-over']);
     const all = facts.vms.map((v) => v.name);
     tracker.setProgress({ plan: facts.plan.name, changedAtDrDiscarded: atDr, restarting: all.length });
 
@@ -112,13 +115,15 @@ export async function resume(input: ResumeInput): Promise<ResumeResult> {
       await tracker.step('notify: resume complete', () => systems.notifyTenant({ tenant: tenant.name, summary, severity: 3, idempotencyKey: `${id}:notify:complete` }));
     }
     await inventory.emitBillingEvent({ tenantId: tenant.id, operationId: id, event: 'dr-occupancy-stopped', at: new Date().toISOString(), includedDays: 0 });
-    await inventory.setTenantState({ tenantId: tenant.id, to: 'protected', from: ['failing-back'] });
+    await claim.setState('protected', ['failing-back']);
+    await claim.release();
     await tracker.complete(result);
     return result;
   } catch (err) {
     await CancellationScope.nonCancellable(async () => {
-      await inventory.setTenantState({ tenantId: input.tenantId, to: stopped ? 'error' : 'failed-over', from: ['failing-back'] }).catch(() => undefined);
+      await claim.setState(stopped ? 'error' : 'failed-over', ['failing-back']).catch(() => undefined);
       await closeTicketsOnFailure(tenantName, id, err);
+      await claim.release();
       await tracker.fail(err, isCancellation(err));
     });
     throw err;

@@ -13,7 +13,7 @@ export class NotFoundError extends DomainError {
 
 /** 409: the request is valid but clashes with the stored state (duplicate name, resource in use). */
 export class ConflictError extends DomainError {
-  constructor(message: string, readonly items: string[] = []) {
+  constructor(message: string, readonly items: string[] = [], readonly details: Record<string, unknown> = {}) {
     super(message);
   }
 }

@@ -56,7 +56,7 @@ export class GlobalExceptionFilter implements ExceptionFilter {
 
   private domain(e: DomainError): ErrorBody {
     if (e instanceof NotFoundError) return errorBody(404, e.message);
-    if (e instanceof ConflictError) return errorBody(409, e.message, e.items.length ? { items: e.items } : {});
+    if (e instanceof ConflictError) return errorBody(409, e.message, { ...(e.items.length ? { items: e.items } : {}), ...e.details });
     if (e instanceof UnprocessableError) return errorBody(422, e.messages, e.details);
     if (e instanceof ForbiddenError) return errorBody(403, e.message);
     return errorBody(400, e.message);

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
-import { OperationEntity } from '../../infra/persistence/entities';
+import { OperationEntity, type TenantEntity } from '../../infra/persistence/entities';
 import { OperationRepository, SiteRepository, TenantRepository, UnitOfWork } from '../../infra/persistence/repositories';
 import { OperationRequest, OperationView, progressQuery, searchAttributes, workflowIds } from '../../workflows/contracts';
 import { assertTenantVisible, auditEvent, isTenantScoped, type Principal } from '../auth/principal';
@@ -33,7 +33,9 @@ export class OperationsService {
 
   /**
    * Starts the operation's workflow under an id made from (kind, tenant, requestId), so the same request
-   * finds the same run whether it is repeated later or races itself.
+   * finds the same run whether it is repeated later or races itself. One operation per tenant: the operation
+   * claims the tenant in the transaction that records it, so of two different requests racing only one
+   * starts; the other gets 409 naming the operation that holds the tenant. The workflow releases the claim.
    */
   async start(p: Principal, dto: CreateOperationDto): Promise<{ operationId: string; created: boolean }> {
     const rule = OPERATION_KIND_RULES[dto.kind];
@@ -45,18 +47,35 @@ export class OperationsService {
     const existing = await this.operations.findById(operationId);
     if (existing) return { operationId, created: false };
     if (!rule.workflowType) throw new UnprocessableError([`kind ${dto.kind} is not available yet in this release`]);
-    if (!rule.from.includes(tenant.state)) {
-      throw new ConflictError(`tenant ${tenant.name} is ${tenant.state}; ${dto.kind} starts only from ${rule.from.join(' or ')}`);
-    }
+    if (tenant.activeOperationId && tenant.activeOperationId !== operationId) throw heldBy(tenant.name, tenant.activeOperationId);
+    if (!rule.from.includes(tenant.state)) throw wrongState(tenant.name, tenant.state, dto.kind, rule.from);
     await this.checkProtectionChange(tenant.id, dto);
-    await this.checkFailback(tenant.id, dto);
+    await this.checkFailback(tenant, dto);
+
+    const claimed = await this.uow.run(async (tx) => {
+      if (!(await tx.tenants.claim(tenant.id, operationId, rule.from))) {
+        const now = await tx.tenants.findById(tenant.id);
+        // The same request raced itself: its twin holds the tenant and starts the one workflow.
+        if (now?.activeOperationId === operationId) return false;
+        if (now?.activeOperationId) throw heldBy(tenant.name, now.activeOperationId);
+        throw wrongState(tenant.name, now?.state ?? tenant.state, dto.kind, rule.from);
+      }
+      // Recorded with the claim, so the new operation is listable at once; the workflow writes it from then on.
+      const at = new Date();
+      await tx.operations.upsert(Object.assign(new OperationEntity(), {
+        id: operationId, kind: dto.kind, tenantId: tenant.id, requestId, requestedBy: p.name, status: 'running', startedAt: at,
+        closedAt: null, progress: { phase: 'starting', waitingFor: null }, steps: [], error: null, result: null, updatedAt: at,
+      }));
+      await tx.audit.append(auditEvent(p, 'operation.start', { type: 'operation', id: operationId, tenantId: tenant.id }, { kind: dto.kind, requestId }));
+      return true;
+    });
+    if (!claimed) return { operationId, created: false };
 
     const { requestId: _ignored, kind: _kind, ...rest } = dto;
     const request: OperationRequest = { requestedBy: p.name, requestId };
     const input: OperationInput = { ...rest, request };
-    const client = await this.temporal.client();
-    let created = true;
     try {
+      const client = await this.temporal.client();
       await client.workflow.start(rule.workflowType, {
         workflowId: operationId,
         taskQueue: this.temporal.taskQueue,
@@ -69,23 +88,16 @@ export class OperationsService {
         ],
       });
     } catch (err) {
-      // Two identical requests raced: the loser answers with the winner's operation.
-      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-      created = false;
-    }
-
-    // The workflow writes this projection too; writing it here makes the new operation listable at once.
-    await this.uow.run(async (tx) => {
-      if (await tx.operations.findById(operationId)) return;
-      const now = new Date();
-      const row = Object.assign(new OperationEntity(), {
-        id: operationId, kind: dto.kind, tenantId: tenant.id, requestId, requestedBy: p.name, status: 'running', startedAt: now,
-        closedAt: null, progress: { phase: 'starting', waitingFor: null }, steps: [], error: null, result: null, updatedAt: now,
+      // A run under this id exists already (its record was lost): the operation is that run.
+      if (err instanceof WorkflowExecutionAlreadyStartedError) return { operationId, created: false };
+      // Nothing started: the claim and the record go, so the tenant is free and nothing is half-written.
+      await this.uow.run(async (tx) => {
+        await tx.tenants.release(tenant.id, operationId);
+        await tx.operations.delete(operationId);
       });
-      await tx.operations.upsert(row);
-      await tx.audit.append(auditEvent(p, 'operation.start', { type: 'operation', id: operationId, tenantId: tenant.id }, { kind: dto.kind, requestId }));
-    });
-    return { operationId, created };
+      throw err;
+    }
+    return { operationId, created: true };
   }
 
   /** A whole primary site failed: one operation fails over every protected tenant on it, by tier. */
@@ -218,7 +230,8 @@ export class OperationsService {
    * Resume discards the DR site's changes: the request must say so. A partial failback names VMs of the
    * tenant, and none of them may depend on a VM that stays at the DR site.
    */
-  private async checkFailback(tenantId: string, dto: CreateOperationDto): Promise<void> {
+  private async checkFailback(tenant: TenantEntity, dto: CreateOperationDto): Promise<void> {
+    const tenantId = tenant.id;
     if (dto.kind === 'resume' && dto.confirmDataLoss !== true) {
       throw new UnprocessableError(['confirmDataLoss must be true: resume discards every change made at the DR site since the failover']);
     }
@@ -227,11 +240,7 @@ export class OperationsService {
       if (misplaced.length > 0) throw new UnprocessableError(misplaced.map((f) => `${f} is only for kind failback, not ${dto.kind}`));
       return;
     }
-    if (dto.primarySiteId) {
-      const site = await this.sites.findById(dto.primarySiteId);
-      if (!site) throw new UnprocessableError([`primarySiteId ${dto.primarySiteId} is not a known site`]);
-      if (site.kind !== 'primary') throw new UnprocessableError([`primarySiteId names ${site.name}, a ${site.kind} site; the tenant returns to a primary site`]);
-    }
+    if (dto.primarySiteId && dto.primarySiteId !== tenant.primarySiteId) await this.checkNewPrimarySite(tenant, dto);
     if (!dto.vms) return;
     const vms = await this.uow.run((tx) => tx.vms.findByNames(tenantId, dto.vms as string[]));
     const unknown = dto.vms.filter((n) => !vms.some((v) => v.name === n));
@@ -252,6 +261,22 @@ export class OperationsService {
     if (problems.length > 0) throw new UnprocessableError(problems);
   }
 
+  /**
+   * Smoking hole (see workflows/failback.ts): the tenant returns to its own primary site rebuilt (the same
+   * site), or to a new primary site of its own. A site that is another tenant's primary is never a new site
+   * for this one, and a new site takes every VM at the DR site (none may stay protected from the lost site).
+   */
+  private async checkNewPrimarySite(tenant: TenantEntity, dto: CreateOperationDto): Promise<void> {
+    const site = await this.sites.findById(dto.primarySiteId as string);
+    if (!site) throw new UnprocessableError([`primarySiteId ${dto.primarySiteId} is not a known site`]);
+    if (site.kind !== 'primary') throw new UnprocessableError([`primarySiteId names ${site.name}, a ${site.kind} site; the tenant returns to a primary site`]);
+    const others = (await this.sites.tenantsUsing(site.id)).filter((name) => name !== tenant.name);
+    if (others.length > 0) {
+      throw new UnprocessableError([`primarySiteId names ${site.name}, the primary site of tenant ${others.join(', ')}; a failback returns to the tenant's own site or a new one`]);
+    }
+    if (dto.vms) throw new UnprocessableError([`vms: a failback to the new primary site ${site.name} moves every VM at the DR site; leave vms out`]);
+  }
+
   private async requireOperation(p: Principal, id: string): Promise<OperationEntity> {
     const row = await this.operations.findById(id);
     if (!row) throw new NotFoundError('operation', id);
@@ -269,6 +294,14 @@ export class OperationsService {
     const handle = await this.handle(id);
     return connection.withDeadline(Date.now() + 5_000, () => handle.query(progressQuery));
   }
+}
+
+function heldBy(tenant: string, operationId: string): ConflictError {
+  return new ConflictError(`tenant ${tenant} is held by operation ${operationId}; one operation per tenant at a time`, [], { operationId });
+}
+
+function wrongState(tenant: string, state: string, kind: string, from: string[]): ConflictError {
+  return new ConflictError(`tenant ${tenant} is ${state}; ${kind} starts only from ${from.join(' or ')}`);
 }
 
 function innermost(err: unknown): string {

@@ -37,6 +37,8 @@ export class TenantResponseDto {
     description: '`registered` until the onboarding workflow starts; then onboarding → protected → failing-over → failed-over → failing-back → protected, plus drilling and error',
   })
   state: TenantState;
+  @ApiProperty({ type: String, nullable: true, description: 'The operation that holds the tenant (one operation per tenant at a time); null when none runs' })
+  activeOperationId: string | null;
   @ApiProperty() createdAt: string;
   @ApiProperty() updatedAt: string;
 }
@@ -44,6 +46,6 @@ export class TenantResponseDto {
 export function mapTenant(t: TenantEntity): TenantResponseDto {
   return {
     id: t.id, name: t.name, tier: t.tier, rpoMinutes: t.rpoMinutes, rtoMinutes: t.rtoMinutes, primarySiteId: t.primarySiteId,
-    drSiteId: t.drSiteId, state: t.state, createdAt: t.createdAt.toISOString(), updatedAt: t.updatedAt.toISOString(),
+    drSiteId: t.drSiteId, state: t.state, activeOperationId: t.activeOperationId ?? null, createdAt: t.createdAt.toISOString(), updatedAt: t.updatedAt.toISOString(),
   };
 }

@@ -27,7 +27,7 @@ export class TenantsService {
       const now = new Date();
       const tenant: TenantEntity = {
         id: randomUUID(), name: dto.name, tier: dto.tier, rpoMinutes: dto.rpoMinutes, rtoMinutes: dto.rtoMinutes,
-        primarySiteId: dto.primarySiteId, drSiteId: dto.drSiteId, state: 'registered', createdAt: now, updatedAt: now,
+        primarySiteId: dto.primarySiteId, drSiteId: dto.drSiteId, state: 'registered', activeOperationId: null, createdAt: now, updatedAt: now,
       };
       await tx.tenants.insert(tenant);
       await tx.audit.append(auditEvent(p, 'tenant.create', { type: 'tenant', id: tenant.id, tenantId: tenant.id }, { name: tenant.name, tier: tenant.tier }));

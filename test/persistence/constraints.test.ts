@@ -18,7 +18,7 @@ describe.each(DIALECTS)('constraints (%s)', (dialect) => {
     id, name, kind, location: null, capacityVcpu: 0, capacityMemoryMb: 0, capacityStorageGb: 0, capacityMasterTargetSlots: 0, createdAt: now, updatedAt: now,
   });
   const tenant = (id: string, name: string) => ({
-    id, name, tier: 'gold' as const, rpoMinutes: 15, rtoMinutes: 60, primarySiteId: ids.primary, drSiteId: ids.dr, state: 'registered' as const, createdAt: now, updatedAt: now,
+    id, name, tier: 'gold' as const, rpoMinutes: 15, rtoMinutes: 60, primarySiteId: ids.primary, drSiteId: ids.dr, state: 'registered' as const, activeOperationId: null, createdAt: now, updatedAt: now,
   });
   const vmRow = (name: string, tenantId = ids.tenant): ProtectedVmEntity => ({
     id: randomUUID(), tenantId, name, role: 'workload', os: 'rhel', vcpu: 1, memoryMb: 1, disks: [{ name: 'd', sizeGb: 1 }], primaryHostname: name,
@@ -91,5 +91,21 @@ describe.each(DIALECTS)('constraints (%s)', (dialect) => {
     expect(stored).toMatchObject({ status: 'completed', progress: { done: 3 } });
     await expect(repos.operations.upsert({ ...op, id: 'other-workflow-id' })).rejects.toThrow();
     expect((await repos.operations.list({ tenantId: ids.tenant })).total).toBe(1);
+  });
+
+  it('lets exactly one of many concurrent claims hold a tenant, and only the holder move or release it', async () => {
+    await repos.tenants.update(ids.other, { state: 'protected' });
+    const claims = await Promise.all(Array.from({ length: 20 }, (_, i) => uow.run((tx) => tx.tenants.claim(ids.other, `failover:${ids.other}:r${i}`, ['protected']))));
+    expect(claims.filter(Boolean)).toHaveLength(1);
+    const holder = `failover:${ids.other}:r${claims.indexOf(true)}`;
+    expect((await repos.tenants.findById(ids.other))?.activeOperationId).toBe(holder);
+    const loser = `failover:${ids.other}:r${claims.indexOf(false)}`;
+    expect(await repos.tenants.moveState(ids.other, { from: 'protected', to: 'failing-over', holder: loser })).toBe(false);
+    expect(await repos.tenants.release(ids.other, loser)).toBe(false);
+    expect(await repos.tenants.moveState(ids.other, { from: 'protected', to: 'failing-over', holder })).toBe(true);
+    expect(await repos.tenants.release(ids.other, holder)).toBe(true);
+    expect(await repos.tenants.findById(ids.other)).toMatchObject({ state: 'failing-over', activeOperationId: null });
+    // A claim guarded by states refuses a tenant in another state.
+    expect(await repos.tenants.claim(ids.other, 'failover:x', ['protected'])).toBe(false);
   });
 });

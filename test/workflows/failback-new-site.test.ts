@@ -44,12 +44,10 @@ describe('failback to a new primary site (smoking hole)', () => {
     const newSite = `${tenant.name}-dc2`;
     await estate.control.request('POST', `/_sim/tenants/${tenant.name}/primary-site`, { site: newSite });
     const newSiteId = (await t.http.post('/v1/sites').set(t.auth()).send({ name: newSite, kind: 'primary' }).expect(201)).body.id as string;
-    // A partial failback to a new site is refused before anything changes: the tenant stays failed over.
+    // A partial failback to a new site is refused before anything starts: the tenant stays failed over.
     const partial = await t.http.post('/v1/operations').set(t.auth())
-      .send({ kind: 'failback', tenantId: tenant.id, requestId: 'fb-partial', primarySiteId: newSiteId, vms: [before.find((v) => v.name.includes('-db-'))!.name] }).expect(202);
-    const refused = await waitFor(partial.body.operationId, ended);
-    expect(refused.status).toBe('failed');
-    expect(refused.error).toContain('moves every VM at the DR site');
+      .send({ kind: 'failback', tenantId: tenant.id, requestId: 'fb-partial', primarySiteId: newSiteId, vms: [before.find((v) => v.name.includes('-db-'))!.name] }).expect(422);
+    expect(partial.body.message.join(' ')).toMatch(/^vms: .*moves every VM at the DR site/);
     expect((await t.http.get(`/v1/tenants/${tenant.id}`).set(t.auth()).expect(200)).body).toMatchObject({ state: 'failed-over', primarySiteId: tenant.primarySiteId });
 
     const started = Date.now();

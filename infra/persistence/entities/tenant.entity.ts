@@ -1,4 +1,4 @@
-import { Entity, Index, JoinColumn, ManyToOne } from 'typeorm';
+import { Column, Entity, Index, JoinColumn, ManyToOne } from 'typeorm';
 import type { TenantState, TenantTier } from '../enums';
 import { Enum, Int, Name, Timestamp, UuidColumn, UuidPrimary } from './columns';
 import { SiteEntity } from './site.entity';
@@ -14,6 +14,8 @@ export class TenantEntity {
   @UuidColumn() primarySiteId: string;
   @UuidColumn() drSiteId: string;
   @Enum(32) state: TenantState;
+  /** The operation that holds the tenant (one at a time); null when none runs. See `TenantRepository.claim`. */
+  @Column({ type: 'varchar', length: 255, nullable: true }) activeOperationId: string | null;
   @Timestamp() createdAt: Date;
   @Timestamp() updatedAt: Date;
 

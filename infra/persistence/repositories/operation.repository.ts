@@ -18,6 +18,8 @@ export abstract class OperationRepository {
   abstract list(filter: OperationFilter): Promise<{ items: OperationEntity[]; total: number }>;
   /** Inserts the run or overwrites its projection; safe to repeat with the same values. */
   abstract upsert(operation: OperationEntity): Promise<void>;
+  /** Removes the record of an operation that never started. */
+  abstract delete(id: string): Promise<void>;
 }
 
 export class TypeOrmOperationRepository extends OperationRepository {
@@ -52,5 +54,8 @@ export class TypeOrmOperationRepository extends OperationRepository {
       if (!(await this.em.existsBy(OperationEntity, { id }))) throw err;
       await this.em.update(OperationEntity, { id }, rest as QueryDeepPartialEntity<OperationEntity>);
     }
+  }
+  async delete(id: string) {
+    await this.em.delete(OperationEntity, { id });
   }
 }

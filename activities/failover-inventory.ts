@@ -100,7 +100,7 @@ export function createFailoverInventoryActivities(deps: ActivityDeps) {
       };
     },
 
-    /** The DR identity of the VMs now running at the DR site. */
+    /** The DR identity of the VMs now running at the DR site; their replication stopped with the recovery. */
     async recordRecoveredVms(input: { tenantId: string; vms: { name: string; drIps: string[]; drHostname: string }[] }): Promise<void> {
       if (input.vms.length === 0) return;
       await deps.dataSource.transaction(async (em) => {
@@ -108,7 +108,7 @@ export function createFailoverInventoryActivities(deps: ActivityDeps) {
         const byName = new Map(input.vms.map((v) => [v.name, v]));
         for (const row of rows) {
           const v = byName.get(row.name)!;
-          await em.update(ProtectedVmEntity, { id: row.id }, { drIps: v.drIps, drHostname: v.drHostname, updatedAt: new Date() });
+          await em.update(ProtectedVmEntity, { id: row.id }, { drIps: v.drIps, drHostname: v.drHostname, replicationState: 'failed-over', rpoLagSeconds: null, updatedAt: new Date() });
         }
       });
     },

@@ -123,3 +123,15 @@ export interface Forecast {
   /** One entry per scheduled VM, in the order of `schedule.vms`. */
   vms: ForecastVm[];
 }
+
+/**
+ * The plan narrowed to the VMs that move (a partial failback, a follow-up failover): their groups, in
+ * order, and the dependencies among them; the others stay where they run.
+ */
+export function restrictPlan(spec: RecoveryPlanSpec, vms: string[]): RecoveryPlanSpec {
+  const keep = new Set(vms);
+  return {
+    groups: spec.groups.map((g) => ({ ...g, vms: g.vms.filter((v) => keep.has(v)) })).filter((g) => g.vms.length > 0),
+    dependencies: (spec.dependencies ?? []).filter((d) => keep.has(d.vm)).map((d) => ({ vm: d.vm, dependsOn: d.dependsOn.filter((o) => keep.has(o)) })).filter((d) => d.dependsOn.length > 0),
+  };
+}

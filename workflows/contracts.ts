@@ -2,7 +2,7 @@
  * What the API, the worker and the workflows agree on: task queue, message definitions, search attributes,
  * workflow id builders and plain-JSON inputs/outputs. Imported by workflow code: no Node, no frameworks.
  */
-import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { ApplicationFailure, defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { OperationKind, OperationStatus } from '../domain/lifecycle';
 import type { RecoveryPointRequest } from '../domain/recovery-point';
@@ -91,6 +91,18 @@ export const pauseUpdate = defineUpdate<OperatorAnswer, [OperatorAction]>('pause
 export const resumeUpdate = defineUpdate<OperatorAnswer, [OperatorAction]>('resume');
 export const skipVmUpdate = defineUpdate<OperatorAnswer, [VmAction]>('skipVm');
 export const retryVmUpdate = defineUpdate<OperatorAnswer, [VmAction]>('retryVm');
+
+/**
+ * The failure type of an operator command refused because it would not take effect now (the VM is already
+ * recovered, the operation is already paused): the API answers 409 with the message. Other refusals (an
+ * unknown VM or gate) are about the request itself: 422.
+ */
+export const COMMAND_NOT_APPLICABLE = 'CommandNotApplicable';
+
+/** Refuses an operator command that would not take effect now (see COMMAND_NOT_APPLICABLE). */
+export function notApplicable(message: string): ApplicationFailure {
+  return ApplicationFailure.create({ message, type: COMMAND_NOT_APPLICABLE, nonRetryable: true });
+}
 
 // ---- estate check --------------------------------------------------------------------------------------
 
@@ -325,6 +337,11 @@ export interface FailoverInput {
   /** The VMs of this tenant that may recover at once on the DR site (a site failover shares the site). */
   perSiteCap?: number;
   stepDurations?: FailoverStepDurations;
+  /**
+   * A follow-up failover of a tenant already failed over: recovers only these VMs, the ones a partial
+   * failover left at the primary (failed, blocked, skipped); the others keep running at the DR site.
+   */
+  vms?: string[];
 }
 
 export type FailoverVmStatus = 'pending' | 'running' | 'recovered' | 'failed' | 'blocked' | 'skipped';

@@ -3,7 +3,7 @@ import type { LifelineActivities } from '../activities';
 import type { ReplicationProgress } from '../activities/failback';
 import type { FailoverVmFacts } from '../activities/failover-inventory';
 import { compilePlan } from '../domain/plan-compiler';
-import type { ExecutionSchedule, RecoveryPlanSpec, ScheduledVm } from '../domain/recovery-plan';
+import { restrictPlan, type ExecutionSchedule, type RecoveryPlanSpec, type ScheduledVm } from '../domain/recovery-plan';
 import type { VmRunStatus } from '../domain/stage-dispatcher';
 import { blockingCall, inventoryWrite, longPoll } from './activity-options';
 import { untilAllDone } from './batch';
@@ -48,6 +48,7 @@ export async function failback(input: FailbackInput): Promise<FailbackResult> {
     noun: 'failback', operationId: id, tracker, schedule: () => schedule, outcomes,
     extraGates: [MAINTENANCE_WINDOW_GATE],
     gateName: (gate) => (gate === MAINTENANCE_WINDOW_GATE ? 'maintenance window' : `wave ${gate}`),
+    followUp: (vm) => `fail it back with a failback of vms: [${vm}]`,
   });
 
   /** Polls replication on workflow timers (never a busy loop) until every VM is in Differential Sync. */
@@ -128,7 +129,7 @@ export async function failback(input: FailbackInput): Promise<FailbackResult> {
       ),
     )).map((p) => [p.vm, p]));
 
-    const compiled = compilePlan(restrict(facts.plan.spec, chosen), chosen.map((n) => planVms.get(n)!), facts.plan.caps);
+    const compiled = compilePlan(restrictPlan(facts.plan.spec, chosen), chosen.map((n) => planVms.get(n)!), facts.plan.caps);
     if (!compiled.ok) throw ApplicationFailure.nonRetryable(`recovery plan ${facts.plan.name} no longer compiles: ${compiled.problems.map((p) => p.message).join('; ')}`);
     schedule = compiled.schedule;
     tracker.setProgress({ stages: schedule.stages.map((s) => ({ index: s.index, group: s.group, vms: s.vms.length, status: 'pending', approvalRequired: s.approvalRequired })) });
@@ -305,13 +306,4 @@ export function choose(spec: RecoveryPlanSpec, atDr: string[], named?: string[])
   }
   if (problems.length > 0) throw ApplicationFailure.nonRetryable(`partial failback refused: ${problems.join('; ')}`, 'PartialFailbackRefused', problems);
   return [...named].sort();
-}
-
-/** The plan narrowed to the VMs that move: their groups, in order, and the dependencies among them. */
-export function restrict(spec: RecoveryPlanSpec, vms: string[]): RecoveryPlanSpec {
-  const keep = new Set(vms);
-  return {
-    groups: spec.groups.map((g) => ({ ...g, vms: g.vms.filter((v) => keep.has(v)) })).filter((g) => g.vms.length > 0),
-    dependencies: (spec.dependencies ?? []).filter((d) => keep.has(d.vm)).map((d) => ({ vm: d.vm, dependsOn: d.dependsOn.filter((o) => keep.has(o)) })).filter((d) => d.dependsOn.length > 0),
-  };
 }

@@ -6,7 +6,9 @@ import type { DrNic, RecoveryTarget, VmProbe } from '../activities/recovery';
 import type { ScheduledVm, ScheduleStage } from '../domain/recovery-plan';
 import { StageDispatcher, TERMINAL, type DispatcherState, type VmRunStatus } from '../domain/stage-dispatcher';
 import { vmStep } from './activity-options';
-import { OperationView, progressQuery, stageCommandSignal, type StageCommand } from './contracts';
+import {
+  notApplicable, OperationView, progressQuery, retryVmUpdate, skipVmUpdate, stageCommandSignal, type StageCommand, type VmAction,
+} from './contracts';
 import { errorText } from './operation-tracker';
 
 const vmSteps = proxyActivities<LifelineActivities>(vmStep);
@@ -130,6 +132,40 @@ export async function failoverStage(input: FailoverStageInput): Promise<Failover
         break;
     }
     changed = true;
+  });
+
+  // Skip and retry of this wave's VMs come here, where their state lives: a command that would not take
+  // effect is refused (the API answers 409), never accepted and dropped.
+  const ownVm = (a: VmAction) => {
+    if (!dispatcher.status(a.vm)) throw new Error(`${a.vm} is not in wave ${input.stage.group}`);
+  };
+  setHandler(skipVmUpdate, (a) => {
+    dispatcher.skip(a.vm, a.by);
+    syncAll();
+    changed = true;
+    return { accepted: true, detail: `${a.vm} is left out; its dependents go ahead without it` };
+  }, {
+    validator: (a) => {
+      ownVm(a);
+      const status = dispatcher.status(a.vm);
+      if (status === 'running') throw notApplicable(`${a.vm} is recovering now (attempt ${outcomes[a.vm].attempts}, step ${outcomes[a.vm].step ?? 'recover'}); a VM is not stopped half-way, its own outcome decides`);
+      if (status === 'recovered' || status === 'skipped') throw notApplicable(`${a.vm} is already ${status}`);
+    },
+  });
+  setHandler(retryVmUpdate, (a) => {
+    dispatcher.retry(a.vm);
+    syncAll();
+    changed = true;
+    return { accepted: true, detail: `${a.vm} will be tried again with a new attempt${paused ? ' once the wave is resumed' : ''}` };
+  }, {
+    validator: (a) => {
+      ownVm(a);
+      const status = dispatcher.status(a.vm);
+      if (aborted) throw notApplicable(`the wave is aborting: no VM starts again`);
+      if (status !== 'failed' && status !== 'blocked') throw notApplicable(`${a.vm} has not failed: it is ${status}`);
+      const holding = input.vms.find((v) => v.vm === a.vm)!.dependsOn.find((d) => dispatcher.status(d) === 'failed' || dispatcher.status(d) === 'blocked');
+      if (holding) throw notApplicable(`${a.vm} is held by ${holding}, which is ${dispatcher.status(holding)}: retry or skip ${holding}`);
+    },
   });
 
   async function recoverOne(vm: ScheduledVm): Promise<void> {

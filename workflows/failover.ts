@@ -2,7 +2,7 @@ import { ApplicationFailure, CancellationScope, executeChild, isCancellation, pa
 import type { LifelineActivities } from '../activities';
 import type { DrNic, RecoveryTarget } from '../activities/recovery';
 import { compilePlan, forecastSchedule } from '../domain/plan-compiler';
-import type { ExecutionSchedule, ScheduledVm } from '../domain/recovery-plan';
+import { restrictPlan, type ExecutionSchedule, type ScheduledVm } from '../domain/recovery-plan';
 import type { VmRunStatus } from '../domain/stage-dispatcher';
 import { blockingCall, inventoryWrite, serviceSweep } from './activity-options';
 import {
@@ -47,10 +47,16 @@ export async function failover(input: FailoverInput): Promise<FailoverResult> {
   const claim = TenantClaim.own(input.tenantId);
   const id = workflowInfo().workflowId;
   const mode = input.mode ?? 'disaster';
+  // A follow-up recovers the VMs a partial failover left at the primary; the tenant stays failed over.
+  const followUp = input.vms !== undefined;
+  const before = followUp ? 'failed-over' as const : 'protected' as const;
   const outcomes: Record<string, VmOutcome> = {};
   let schedule: ExecutionSchedule | undefined;
 
-  const controls = new WaveControls({ noun: 'failover', operationId: id, tracker, schedule: () => schedule, outcomes });
+  const controls = new WaveControls({
+    noun: 'failover', operationId: id, tracker, schedule: () => schedule, outcomes,
+    followUp: (vm) => `recover it with a failover of vms: [${vm}] (the tenant stays failed over meanwhile)`,
+  });
 
   await tracker.publish();
   let anythingStarted = false;
@@ -60,11 +66,13 @@ export async function failover(input: FailoverInput): Promise<FailoverResult> {
     const facts = await tracker.step('load tenant and plan', () => inventory.loadFailoverFacts({ tenantId: input.tenantId, planId: input.planId }));
     const tenant = facts.tenant;
     tenantName = tenant.name;
-    await claim.setState('failing-over', ['protected']);
+    await claim.setState('failing-over', [before]);
     const rtoDeadline = new Date(Date.parse(tracker.view.startedAt) + tenant.rtoMinutes * 60_000).toISOString();
     tracker.setProgress({ mode, plan: facts.plan.name, rto: { targetMinutes: tenant.rtoMinutes, startedAt: tracker.view.startedAt, deadline: rtoDeadline } });
 
-    const compiled = compilePlan(facts.plan.spec, facts.vms, { ...facts.plan.caps, ...(input.perSiteCap ? { perSite: input.perSiteCap } : {}) });
+    const compiled = followUp
+      ? compilePlan(restrictPlan(facts.plan.spec, input.vms!), facts.vms.filter((v) => input.vms!.includes(v.name)), { ...facts.plan.caps, ...(input.perSiteCap ? { perSite: input.perSiteCap } : {}) })
+      : compilePlan(facts.plan.spec, facts.vms, { ...facts.plan.caps, ...(input.perSiteCap ? { perSite: input.perSiteCap } : {}) });
     if (!compiled.ok) throw ApplicationFailure.nonRetryable(`recovery plan ${facts.plan.name} no longer compiles: ${compiled.problems.map((p) => p.message).join('; ')}`);
     schedule = compiled.schedule;
     const durations = input.stepDurations ?? DEFAULT_STEP_DURATIONS;
@@ -77,7 +85,7 @@ export async function failover(input: FailoverInput): Promise<FailoverResult> {
     for (const vm of schedule.vms) outcomes[vm.vm] = { status: 'pending', attempts: 0 };
 
     await tracker.step('notify: DR beginning', () =>
-      systems.notifyTenant({ tenant: tenant.name, summary: `DR beginning for ${tenant.name} (${mode} failover, plan ${facts.plan.name})`, severity: 1, correlationId: id, idempotencyKey: `${id}:notify:begin` }),
+      systems.notifyTenant({ tenant: tenant.name, summary: `DR beginning for ${tenant.name} (${mode} failover${followUp ? ` of ${schedule!.vms.length} VMs left at the primary` : ''}, plan ${facts.plan.name})`, severity: 1, correlationId: id, idempotencyKey: `${id}:notify:begin` }),
     );
 
     const planVms = new Map(facts.vms.map((v) => [v.name, v]));
@@ -175,7 +183,10 @@ export async function failover(input: FailoverInput): Promise<FailoverResult> {
     } else {
       await tracker.step('notify: DR complete', () => systems.notifyTenant({ tenant: tenant.name, summary, severity, idempotencyKey: `${id}:notify:complete` }));
     }
-    if (result.recovered > 0) {
+    if (followUp) {
+      // The tenant already runs at the DR site: its occupancy clock started with the first failover.
+      await claim.setState('failed-over', ['failing-over']);
+    } else if (result.recovered > 0) {
       await claim.setState('failed-over', ['failing-over']);
       await inventory.emitBillingEvent({ tenantId: tenant.id, operationId: id, event: 'dr-occupancy-started', at: new Date().toISOString(), includedDays: INCLUDED_DR_DAYS });
     } else {
@@ -191,7 +202,7 @@ export async function failover(input: FailoverInput): Promise<FailoverResult> {
   } catch (err) {
     await CancellationScope.nonCancellable(async () => {
       // Nothing started: the tenant is still protected at its primary. Otherwise it is half-way: error.
-      await claim.setState(anythingStarted ? 'error' : 'protected', ['failing-over']).catch(() => undefined);
+      await claim.setState(anythingStarted ? 'error' : before, ['failing-over']).catch(() => undefined);
       await closeTicketsOnFailure(tenantName, id, err);
       await claim.release();
       await tracker.fail(err, isCancellation(err));

@@ -15,7 +15,8 @@ export interface OperationKindRule {
 export const OPERATION_KIND_RULES: Record<StartableKind, OperationKindRule> = {
   onboarding: { workflowType: 'onboarding', roles: ['provider-admin', 'provider-operator'], from: ['registered', 'error'] },
   'protection-change': { workflowType: 'protectionChange', roles: ['provider-admin', 'provider-operator'], from: ['protected'] },
-  failover: { workflowType: 'failover', roles: ['provider-admin', 'provider-operator', 'tenant-admin'], from: ['protected'] },
+  // From failed-over: a follow-up recovering the VMs a partial failover left at the primary (named in vms).
+  failover: { workflowType: 'failover', roles: ['provider-admin', 'provider-operator', 'tenant-admin'], from: ['protected', 'failed-over'] },
   failback: { workflowType: 'failback', roles: ['provider-admin', 'provider-operator'], from: ['failed-over'] },
   resume: { workflowType: 'resume', roles: ['provider-admin', 'provider-operator'], from: ['failed-over'] },
   drill: { roles: ['provider-admin', 'provider-operator', 'tenant-admin'], from: ['protected'] },

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import { ApplicationFailure, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { OperationEntity, type TenantEntity } from '../../infra/persistence/entities';
 import { OperationRepository, SiteRepository, TenantRepository, UnitOfWork } from '../../infra/persistence/repositories';
-import { OperationRequest, OperationView, progressQuery, searchAttributes, workflowIds } from '../../workflows/contracts';
+import { COMMAND_NOT_APPLICABLE, OperationRequest, OperationView, progressQuery, searchAttributes, workflowIds } from '../../workflows/contracts';
 import { assertTenantVisible, auditEvent, isTenantScoped, type Principal } from '../auth/principal';
 import { ConflictError, ForbiddenError, NotFoundError, UnprocessableError } from '../common/errors';
 import { TemporalClientService } from '../temporal/temporal.module';
@@ -51,6 +51,7 @@ export class OperationsService {
     if (!rule.from.includes(tenant.state)) throw wrongState(tenant.name, tenant.state, dto.kind, rule.from);
     await this.checkProtectionChange(tenant.id, dto);
     await this.checkFailback(tenant, dto);
+    await this.checkFollowUpFailover(tenant, dto);
 
     const claimed = await this.uow.run(async (tx) => {
       if (!(await tx.tenants.claim(tenant.id, operationId, rule.from))) {
@@ -183,25 +184,48 @@ export class OperationsService {
     const row = await this.requireOperation(p, id);
     const spec = VM_ACTIONS[action];
     if (!spec.roles.includes(p.role)) throw new ForbiddenError(`${p.role} may not ${action} a VM`);
-    return this.update(p, row, spec.update, { by: p.name, vm, comment: dto.comment }, `${action} ${vm}`);
+    return this.update(p, row, spec.update, { by: p.name, vm, comment: dto.comment }, `${action} ${vm}`, (live) => this.runningWaveOf(live, vm));
   }
 
-  private async update(p: Principal, row: OperationEntity, update: string, arg: Record<string, unknown>, what: string): Promise<OperatorAnswerDto> {
+  /**
+   * Sends an operator command as a workflow update; the workflow validates it against its live state. A VM
+   * command goes to the wave (child workflow) running that VM, which owns its state; when that wave has
+   * just ended, to the operation, which then knows the VM's outcome.
+   */
+  private async update(
+    p: Principal, row: OperationEntity, update: string, arg: Record<string, unknown>, what: string,
+    target?: (live: OperationView | null) => Promise<string | null>,
+  ): Promise<OperatorAnswerDto> {
     if (row.status !== 'running' && row.status !== 'waiting') throw new ConflictError(`operation ${row.id} is ${row.status}`);
     // The projection may lag: an operation that has just ended says so itself.
     const live = await this.queryProgress(row.id).catch(() => null);
     if (live && live.closedAt) throw new ConflictError(`operation ${row.id} is ${live.status}`);
-    const handle = await this.handle(row.id);
-    let answer: OperatorAnswerDto;
+    const send = async (workflowId: string) => (await this.handle(workflowId)).executeUpdate<OperatorAnswerDto, [Record<string, unknown>]>(update, { args: [arg] });
+    let answer: OperatorAnswerDto | null = null;
     try {
-      answer = await handle.executeUpdate<OperatorAnswerDto, [Record<string, unknown>]>(update, { args: [arg] });
+      const wave = target ? await target(live) : null;
+      if (wave) answer = await send(wave).catch((err: unknown) => { if (err instanceof WorkflowNotFoundError) return null; throw err; });
+      answer ??= await send(row.id);
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) throw new ConflictError(`operation ${row.id} is no longer running`);
-      if (err instanceof WorkflowUpdateFailedError) throw new UnprocessableError([`${what} refused: ${innermost(err)}`]);
+      if (err instanceof WorkflowUpdateFailedError) {
+        // A command that would not take effect now is a conflict with the operation's state; others are bad input.
+        if (err.cause instanceof ApplicationFailure && err.cause.type === COMMAND_NOT_APPLICABLE) throw new ConflictError(`${what} refused: ${innermost(err)}`);
+        throw new UnprocessableError([`${what} refused: ${innermost(err)}`]);
+      }
       throw err;
     }
     await this.uow.run((tx) => tx.audit.append(auditEvent(p, `operation.${what.split(' ')[0]}`, { type: 'operation', id: row.id, tenantId: row.tenantId }, arg)));
     return answer;
+  }
+
+  /** The wave child running this VM now, if any: it validates and applies commands for its VMs. */
+  private async runningWaveOf(live: OperationView | null, vm: string): Promise<string | null> {
+    const active = live?.progress.activeStage;
+    if (typeof active !== 'string') return null;
+    const wave = await this.queryProgress(active).catch(() => null);
+    const vms = wave?.progress.vms as Record<string, unknown> | undefined;
+    return vms && vm in vms ? active : null;
   }
 
   /** protection-change names VMs of the tenant: unprotected ones to add, protected ones to remove, each once. */
@@ -236,7 +260,7 @@ export class OperationsService {
       throw new UnprocessableError(['confirmDataLoss must be true: resume discards every change made at the DR site since the failover']);
     }
     if (dto.kind !== 'failback') {
-      const misplaced = (['vms', 'maintenanceWindowStart', 'primarySiteId'] as const).filter((f) => dto[f] !== undefined);
+      const misplaced = ([...(dto.kind === 'failover' ? [] : ['vms' as const]), 'maintenanceWindowStart', 'primarySiteId'] as const).filter((f) => dto[f] !== undefined);
       if (misplaced.length > 0) throw new UnprocessableError(misplaced.map((f) => `${f} is only for kind failback, not ${dto.kind}`));
       return;
     }
@@ -275,6 +299,38 @@ export class OperationsService {
       throw new UnprocessableError([`primarySiteId names ${site.name}, the primary site of tenant ${others.join(', ')}; a failback returns to the tenant's own site or a new one`]);
     }
     if (dto.vms) throw new UnprocessableError([`vms: a failback to the new primary site ${site.name} moves every VM at the DR site; leave vms out`]);
+  }
+
+  /**
+   * A failover of a tenant already failed over is a follow-up: it recovers VMs a partial failover left at
+   * the primary (failed, blocked, skipped), named in `vms`, without failing back first. A named VM must still
+   * be at the primary, and what it depends on must be at the DR site already or recover with it.
+   */
+  private async checkFollowUpFailover(tenant: { id: string; name: string; state: string }, dto: CreateOperationDto): Promise<void> {
+    if (dto.kind !== 'failover') return;
+    if (tenant.state !== 'failed-over') {
+      if (dto.vms) throw new UnprocessableError([`vms is for a failover of a tenant already failed over (the VMs left at the primary); tenant ${tenant.name} is ${tenant.state}`]);
+      return;
+    }
+    if (!dto.vms) throw new UnprocessableError([`vms must name the VMs to recover: tenant ${tenant.name} is already failed over, and a follow-up failover recovers the VMs left at the primary`]);
+    const vms = await this.uow.run((tx) => tx.vms.findByNames(tenant.id, dto.vms as string[]));
+    const unknown = dto.vms.filter((n) => !vms.some((v) => v.name === n));
+    if (unknown.length > 0) throw new UnprocessableError([`vms names VMs not in the tenant's inventory: ${unknown.join(', ')}`]);
+    const atDr = vms.filter((v) => v.replicationState === 'failed-over').map((v) => v.name);
+    if (atDr.length > 0) throw new ConflictError(`already running at the DR site: ${atDr.join(', ')}; a follow-up failover recovers only VMs left at the primary`, atDr);
+    const plan = await this.uow.run(async (tx) => {
+      const plans = await tx.plans.listByTenant(tenant.id);
+      const chosen = plans.find((p) => p.plan.id === dto.planId) ?? (plans.length === 1 ? plans[0] : undefined);
+      return chosen ? tx.plans.findById(chosen.plan.id) : null;
+    });
+    // Without a plan the workflow refuses the failover itself, naming the plans to choose from.
+    if (!plan) return;
+    const moving = new Set(dto.vms);
+    const deps = plan.dependencies.filter((d) => moving.has(d.vm));
+    const atPrimary = new Set((await this.uow.run((tx) => tx.vms.findByNames(tenant.id, deps.flatMap((d) => d.dependsOn))))
+      .filter((v) => v.replicationState !== 'failed-over').map((v) => v.name));
+    const problems = deps.flatMap((d) => d.dependsOn.filter((on) => !moving.has(on) && atPrimary.has(on)).map((on) => `${d.vm} depends on ${on}, which is still at the primary: recover them together`));
+    if (problems.length > 0) throw new UnprocessableError(problems);
   }
 
   private async requireOperation(p: Principal, id: string): Promise<OperationEntity> {

@@ -12,8 +12,11 @@ export type TenantTier = (typeof TENANT_TIERS)[number];
 export const VM_ROLES = ['management', 'workload'] as const;
 export type VmRole = (typeof VM_ROLES)[number];
 
-/** InMage pair states, plus `unprotected` before the protection plan exists. */
-export const REPLICATION_STATES = ['unprotected', 'resyncing', 'differential-sync', 'paused', 'error'] as const;
+/**
+ * InMage pair states, plus `unprotected` before the protection plan exists and `failed-over` once the VM
+ * is recovered and runs at the DR site (no replication until failback or resume protects it again).
+ */
+export const REPLICATION_STATES = ['unprotected', 'resyncing', 'differential-sync', 'paused', 'error', 'failed-over'] as const;
 export type ReplicationState = (typeof REPLICATION_STATES)[number];
 
 export const MANAGEMENT_SERVICE_KINDS = [

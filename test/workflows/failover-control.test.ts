@@ -2,15 +2,18 @@ import type { DemoTenant } from '../../infra/demo/demo-estate';
 import { RecoveryPlanGroupEntity } from '../../infra/persistence/entities';
 import type { Estate } from '../clients/estate-fixture';
 import type { TestApp } from '../support/api';
-import { ended, startDrEstate, type DrEstate, type OperationBody } from '../support/dr-estate';
+import { ended, startDrEstate, type DrEstate, type OperationBody, type SimState } from '../support/dr-estate';
 
-/** Failures and operator control during a failover: what a failed VM holds, a critical pause, retry, skip, abort. */
+/**
+ * Failures and operator control during a failover: what a failed VM holds and its recovery by a follow-up
+ * failover, a critical pause, retry, skip, abort; a command that would not take effect is refused (409).
+ */
 describe('failover: failures and operator control', () => {
   let e: DrEstate;
   let t: TestApp;
   let estate: Estate;
   let tenants: DemoTenant[];
-  let schedules: Map<string, { stages: { group: string; vms: string[] }[]; vms: { vm: string; role: string; dependsOn: string[]; critical: boolean }[] }>;
+  let schedules: Map<string, { stages: { group: string; vms: string[] }[]; vms: { vm: string; role: string; stage: number; group: string; dependsOn: string[]; critical: boolean }[] }>;
 
   beforeAll(async () => {
     e = await startDrEstate('failover-control', { tenants: 3, vmsPerTenant: 9, managementVmsPerTenant: 2, waveConcurrency: 3 });
@@ -26,14 +29,17 @@ describe('failover: failures and operator control', () => {
   const until = (id: string, done: (op: OperationBody) => boolean) => e.until(id, done);
   const start = async (tenant: DemoTenant) =>
     (await t.http.post('/v1/operations').set(t.auth()).send({ kind: 'failover', tenantId: tenant.id }).expect(202)).body.operationId as string;
+  const command = (id: string, path: string, body: Record<string, unknown> = {}) => t.http.post(`/v1/operations/${encodeURIComponent(id)}/${path}`).set(t.auth()).send(body);
+  const runningAtDr = async (tenant: DemoTenant) =>
+    ((await estate.control.state(tenant.name)) as SimState).compute.vms.filter((v) => v.site === 'dr-1' && v.power_state === 'POWERED_ON').map((v) => v.name).sort();
 
-  it('a VM that fails holds its dependents and nothing else', async () => {
+  it('a VM that fails holds its dependents and nothing else; a follow-up failover recovers them, without failing back', async () => {
     const tenant = tenants[0];
     const schedule = schedules.get(tenant.name)!;
     // A non-critical VM that others depend on.
     const failing = schedule.vms.find((v) => !v.critical && v.role !== 'management' && schedule.vms.some((d) => d.dependsOn.includes(v.vm)))!;
     expect(failing).toBeDefined();
-    await estate.control.fault({ system: 'inmage', op: 'recover', target: failing.vm, rate: 1, status: 400 });
+    await estate.control.fault({ system: 'inmage', op: 'recover', target: failing.vm, rate: 1, status: 400, times: 1 });
     const id = await start(tenant);
     const op = await until(id, ended);
     expect(op.status).toBe('completed');
@@ -47,6 +53,26 @@ describe('failover: failures and operator control', () => {
     // The held VMs never reached the DR site.
     const ops = await estate.control.ops({ tenant: tenant.name, system: 'inmage', op: 'recover', outcome: 'ok' });
     for (const vm of dependents) expect(ops.some((e) => e.target === vm)).toBe(false);
+    const left = [failing.vm, ...dependents].sort();
+    expect(await runningAtDr(tenant)).toEqual(schedule.vms.map((v) => v.vm).filter((vm) => !left.includes(vm)).sort());
+
+    // The failed VM is recovered later, and its dependents with it: a follow-up failover of the VMs left at the primary.
+    const tenantState = async () => (await t.http.get(`/v1/tenants/${tenant.id}`).set(t.auth()).expect(200)).body.state as string;
+    expect(await tenantState()).toBe('failed-over');
+    const followUp = (vms: string[]) => t.http.post('/v1/operations').set(t.auth()).send({ kind: 'failover', tenantId: tenant.id, vms });
+    const atDr = schedule.vms.find((v) => !left.includes(v.vm))!.vm;
+    expect((await followUp([atDr, failing.vm]).expect(409)).body.message).toContain(`already running at the DR site: ${atDr}`);
+    if (dependents.size > 0) expect(JSON.stringify((await followUp([...dependents]).expect(422)).body)).toContain(`which is still at the primary: recover them together`);
+    await t.http.post('/v1/operations').set(t.auth()).send({ kind: 'failover', tenantId: tenant.id }).expect(422);
+    const second = (await followUp(left).expect(202)).body.operationId as string;
+    const op2 = await until(second, ended);
+    expect(op2.status).toBe('completed');
+    expect(op2.result).toMatchObject({ status: 'failed-over', recovered: left.length, failed: [], blocked: [] });
+    expect(await tenantState()).toBe('failed-over');
+    // The whole tenant runs at the DR site now, as the estate has it.
+    expect(await runningAtDr(tenant)).toEqual(schedule.vms.map((v) => v.vm).sort());
+    const recovers = await estate.control.ops({ tenant: tenant.name, system: 'inmage', op: 'recover', target: failing.vm });
+    expect(recovers.map((r) => r.outcome === 'ok')).toEqual([false, true]);
   });
 
   it('a critical VM that fails pauses the wave; the operator retries it and resumes', async () => {
@@ -61,6 +87,16 @@ describe('failover: failures and operator control', () => {
     expect(paused.waitingFor).toMatch(new RegExp(`^critical VM ${critical.vm} failed at recover`));
     expect(paused.progress.activeWave.vms[critical.vm].status).toBe('failed');
 
+    // The wave running the VMs answers for them: a retry of a VM that has not failed would not take effect.
+    const waveVms = paused.progress.activeWave.vms as Record<string, { status: string }>;
+    const notFailed = Object.keys(waveVms).find((vm) => vm !== critical.vm)!;
+    expect(notFailed).toBeDefined();
+    expect((await command(id, `vms/${notFailed}/retry`).expect(409)).body.message).toMatch(new RegExp(`${notFailed} has not failed: it is (pending|running|recovered)`));
+    // A VM of a later wave has not failed either.
+    const later = schedule.vms.find((v) => v.stage > critical.stage);
+    if (later) expect((await command(id, `vms/${later.vm}/retry`).expect(409)).body.message).toContain(`${later.vm} has not failed: its wave ${later.group} has not started`);
+    const earlier = schedule.vms.find((v) => v.stage < critical.stage);
+    if (earlier) expect((await command(id, `vms/${earlier.vm}/retry`).expect(409)).body.message).toContain(`${earlier.vm} has not failed: it is recovered`);
     await t.http.post(`/v1/operations/${encodeURIComponent(id)}/vms/no-such-vm/retry`).set(t.auth()).send({}).expect(422);
     await t.http.post(`/v1/operations/${encodeURIComponent(id)}/vms/${critical.vm}/retry`).set(t.auth()).send({ comment: 'storage fixed' }).expect(200);
     await t.http.post(`/v1/operations/${encodeURIComponent(id)}/resume`).set(t.auth()).send({}).expect(200);
@@ -83,8 +119,13 @@ describe('failover: failures and operator control', () => {
     const waiting = await until(id, (op) => op.waitingFor === `approval before wave ${lastWave}` || ended(op));
     expect(waiting.status).toBe('waiting');
     await t.http.post(`/v1/operations/${encodeURIComponent(id)}/approve`).set(t.auth()).send({ gate: 'no-such-wave' }).expect(422);
+    // A VM already recovered cannot be skipped, nor retried: refused, saying why, and nothing changes.
+    const recoveredVm = schedule.stages[0].vms[0];
+    expect((await command(id, `vms/${recoveredVm}/skip`).expect(409)).body.message).toContain(`${recoveredVm} is already recovered`);
+    expect((await command(id, `vms/${recoveredVm}/retry`).expect(409)).body.message).toContain(`${recoveredVm} has not failed: it is recovered`);
     const lastVm = schedule.stages[schedule.stages.length - 1].vms[0];
     await t.http.post(`/v1/operations/${encodeURIComponent(id)}/vms/${lastVm}/skip`).set(t.auth()).send({}).expect(200);
+    expect((await command(id, `vms/${lastVm}/skip`).expect(409)).body.message).toContain(`${lastVm} is already skipped`);
     await t.http.post(`/v1/operations/${encodeURIComponent(id)}/abort`).set(t.auth()).send({ comment: 'customer decided to wait' }).expect(200);
     const op = await until(id, ended);
     expect(op.status).toBe('cancelled');

@@ -60,7 +60,7 @@ export function expectForwardProtectionRecorded(records: VmRecord[], masterTarge
 export async function startDrEstate(
   name: string,
   demo: Omit<DemoOptions, 'apiUrl' | 'adminToken' | 'simUrl'>,
-  opts: { timeScale?: number; onboard?: boolean; callTimeouts?: CallTimeouts; dialect?: Dialect } = {},
+  opts: { timeScale?: number; onboard?: boolean; callTimeouts?: CallTimeouts; dialect?: Dialect; prepare?: (t: TestApp, tenants: DemoTenant[]) => Promise<void> } = {},
 ): Promise<DrEstate> {
   const taskQueue = `${name}-${Math.random().toString(36).slice(2, 8)}`;
   const estate = await startEstate({ timeScale: opts.timeScale ?? 0.0005 }, opts.callTimeouts);
@@ -79,6 +79,7 @@ export async function startDrEstate(
     }
     throw new Error(`operation ${id} never got there: ${JSON.stringify(await get(id)).slice(0, 2000)}`);
   };
+  await opts.prepare?.(t, tenants);
   for (const tenant of tenants) {
     if (!opts.onboard) {
       await dataSource.manager.update(TenantEntity, { id: tenant.id }, { state: 'protected' });

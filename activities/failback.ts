@@ -1,5 +1,5 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { In } from 'typeorm';
+import { In, Not } from 'typeorm';
 import { DrContainerEntity, ProtectedVmEntity, SiteEntity, TenantEntity } from '../infra/persistence/entities';
 import type { VmProtectionRecord } from '../workflows/contracts';
 import type { ActivityDeps } from './deps';
@@ -26,6 +26,26 @@ export interface ReplicationProgress {
  */
 export function createFailbackActivities(deps: ActivityDeps) {
   const { inmage, compute, bna } = deps.clients;
+
+  /** Master targets first: a process server is refused while a plan still names it. */
+  const removeFailbackControlServers = async (tenant: string, idempotencyPrefix: string): Promise<{ removed: string[]; inUse: string[] }> => {
+    const removed: string[] = [];
+    const inUse: string[] = [];
+    const servers = (await inmage.listControlServers(tenant)).filter((c) => c.name.startsWith(`${tenant}-fb-`));
+    // A VM left at the DR site (skipped, failed) keeps its failback plan, and that plan its process server.
+    const planned = servers.some((c) => c.role === 'mt' && c.planId)
+      ? new Set((await inmage.listProtectionPlans(tenant)).map((p) => p.processServerId))
+      : new Set<string>();
+    for (const cs of servers.sort((a, b) => (a.role === 'mt' ? 0 : 1) - (b.role === 'mt' ? 0 : 1))) {
+      if (cs.planId || planned.has(cs.id)) {
+        inUse.push(cs.name);
+        continue;
+      }
+      await whileWaiting(`removal of ${cs.name}`, () => inmage.deregisterControlServer(tenant, cs.id, `${idempotencyPrefix}:${cs.name}`));
+      removed.push(cs.name);
+    }
+    return { removed, inUse };
+  };
 
   return {
     /** The tenant's servers InMage has recovered at the DR site (running there now). */
@@ -131,23 +151,20 @@ export function createFailbackActivities(deps: ActivityDeps) {
 
     /** The failback's master targets and process servers, once their plans are gone. */
     async removeFailbackControlServers(input: { tenant: string; idempotencyPrefix: string }): Promise<{ removed: string[]; inUse: string[] }> {
-      const removed: string[] = [];
-      const inUse: string[] = [];
-      const servers = (await inmage.listControlServers(input.tenant)).filter((c) => c.name.startsWith(`${input.tenant}-fb-`));
-      // A VM left at the DR site (skipped, failed) keeps its failback plan, and that plan its process server.
-      const planned = servers.some((c) => c.role === 'mt' && c.planId)
-        ? new Set((await inmage.listProtectionPlans(input.tenant)).map((p) => p.processServerId))
-        : new Set<string>();
-      // Master targets first: a process server is refused while a plan still names it.
-      for (const cs of servers.sort((a, b) => (a.role === 'mt' ? 0 : 1) - (b.role === 'mt' ? 0 : 1))) {
-        if (cs.planId || planned.has(cs.id)) {
-          inUse.push(cs.name);
-          continue;
-        }
-        await whileWaiting(`removal of ${cs.name}`, () => inmage.deregisterControlServer(input.tenant, cs.id, `${input.idempotencyPrefix}:${cs.name}`));
-        removed.push(cs.name);
+      return removeFailbackControlServers(input.tenant, input.idempotencyPrefix);
+    },
+
+    /**
+     * Undo of failback protection when a failback fails or is aborted before the DR VMs stop: its plans
+     * (reverse replication, found in InMage by direction, so a plan whose creation answer was lost goes too)
+     * and then its master targets and process servers. The DR VMs keep running with forward protection.
+     */
+    async removeFailbackProtection(input: { tenant: string; idempotencyPrefix: string }): Promise<{ plans: string[]; removed: string[]; inUse: string[] }> {
+      const plans = (await inmage.listProtectionPlans(input.tenant)).filter((p) => p.direction === 'failback');
+      for (const plan of plans) {
+        await whileWaiting(`removal of protection plan ${plan.name}`, () => inmage.deleteProtectionPlan(input.tenant, plan.id, `${input.idempotencyPrefix}:plan:${plan.name}`));
       }
-      return { removed, inUse };
+      return { plans: plans.map((p) => p.name), ...(await removeFailbackControlServers(input.tenant, `${input.idempotencyPrefix}:server`)) };
     },
 
     /** Resume: each primary VM restarts from its own image and its guest answers. */
@@ -199,6 +216,13 @@ export function createFailbackActivities(deps: ActivityDeps) {
     async inspectReturnSite(input: { tenant: string; siteId: string }): Promise<{ name: string; rebuilt: boolean }> {
       const site = await deps.dataSource.manager.findOneBy(SiteEntity, { id: input.siteId });
       if (!site) throw ApplicationFailure.nonRetryable(`site ${input.siteId} does not exist`, 'SiteNotFound');
+      // Checked again here, before the failback's first side effect: the API refuses these, but a run may
+      // have been started another way, or the inventory changed since.
+      if (site.kind !== 'primary') throw ApplicationFailure.nonRetryable(`${site.name} is a ${site.kind} site; the tenant returns to a primary site`, 'ReturnSiteRefused');
+      const others = await deps.dataSource.manager.find(TenantEntity, { where: { primarySiteId: site.id, name: Not(input.tenant) }, select: { name: true } });
+      if (others.length > 0) {
+        throw ApplicationFailure.nonRetryable(`${site.name} is the primary site of tenant ${others.map((t) => t.name).join(', ')}, not a site of ${input.tenant}`, 'ReturnSiteRefused');
+      }
       const plans = await inmage.listProtectionPlans(input.tenant);
       return { name: site.name, rebuilt: plans.some((p) => p.direction === 'forward' && p.sourceSite === site.name) };
     },

@@ -17,7 +17,7 @@ export interface FailoverVmFacts extends PlanVm {
 }
 
 export interface FailoverFacts {
-  tenant: { id: string; name: string; tier: string; state: TenantState; rtoMinutes: number; rpoMinutes: number; primarySite: string; drSite: string; drSiteId: string };
+  tenant: { id: string; name: string; tier: string; state: TenantState; rtoMinutes: number; rpoMinutes: number; primarySite: string; primarySiteId: string; drSite: string; drSiteId: string };
   plan: { id: string; name: string; spec: RecoveryPlanSpec; caps: ScheduleCaps };
   vms: FailoverVmFacts[];
 }
@@ -48,7 +48,7 @@ export function createFailoverInventoryActivities(deps: ActivityDeps) {
       return {
         tenant: {
           id: tenant.id, name: tenant.name, tier: tenant.tier, state: tenant.state, rtoMinutes: tenant.rtoMinutes, rpoMinutes: tenant.rpoMinutes,
-          primarySite: primary?.name ?? tenant.primarySiteId, drSite: dr?.name ?? tenant.drSiteId, drSiteId: tenant.drSiteId,
+          primarySite: primary?.name ?? tenant.primarySiteId, primarySiteId: tenant.primarySiteId, drSite: dr?.name ?? tenant.drSiteId, drSiteId: tenant.drSiteId,
         },
         plan: {
           id: record.plan.id,

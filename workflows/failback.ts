@@ -7,6 +7,7 @@ import { restrictPlan, type ExecutionSchedule, type RecoveryPlanSpec, type Sched
 import type { VmRunStatus } from '../domain/stage-dispatcher';
 import { blockingCall, inventoryWrite, longPoll } from './activity-options';
 import { untilAllDone } from './batch';
+import { Compensations } from './compensation';
 import {
   FailbackInput, FailbackResult, FixupInput, FixupReport, MANAGEMENT_FIXUP_WORKFLOW, ONBOARDING_WORKFLOW, searchAttributes, workflowIds, type OnboardingInput, type OnboardingResult,
 } from './contracts';
@@ -24,6 +25,12 @@ const jobs = proxyActivities<LifelineActivities>(longPoll);
 
 /** Failback plans are sized without DR drills: a master target holds at most 57 VMDKs. */
 const FAILBACK_MT_MAX_VMDKS = 57;
+
+/**
+ * Workflow version marker: a failback that fails or is aborted before the DR VMs stop undoes what it did (the
+ * tenant's primary site in the inventory, the failback protection in InMage).
+ */
+const UNDO_BEFORE_STOP = 'failback-undo-before-stop';
 
 /** The gate before the DR VMs stop: the tenant's maintenance window. */
 export const MAINTENANCE_WINDOW_GATE = 'maintenance-window';
@@ -64,6 +71,8 @@ export async function failback(input: FailbackInput): Promise<FailbackResult> {
   await tracker.publish();
   let stopped = false;
   let tenantName: string | undefined;
+  // Each undo is registered before the step that acts, so a step whose answer was lost is undone too.
+  const undo = new Compensations();
   try {
     await claim.take();
     let facts = await tracker.step('load tenant and plan', () => inventory.loadFailoverFacts({ tenantId: input.tenantId, planId: input.planId }));
@@ -84,6 +93,8 @@ export async function failback(input: FailbackInput): Promise<FailbackResult> {
         throw ApplicationFailure.nonRetryable(`a failback to the new primary site ${site.name} moves every VM at the DR site; ${atDr.vms.length - chosen.length} would stay protected from the lost site`, 'PartialFailbackRefused');
       }
       // Recorded before anything targets it.
+      const previousSiteId = facts.tenant.primarySiteId;
+      undo.add('record the new primary site', () => systems.recordPrimarySite({ tenantId: input.tenantId, siteId: previousSiteId }));
       await tracker.step('record the new primary site', () => systems.recordPrimarySite({ tenantId: facts.tenant.id, siteId }), (r) => ({ ...r, siteId }));
       facts = await inventory.loadFailoverFacts({ tenantId: input.tenantId, planId: input.planId });
     }
@@ -93,6 +104,7 @@ export async function failback(input: FailbackInput): Promise<FailbackResult> {
     await tracker.step('notify: failback beginning', () =>
       systems.notifyTenant({ tenant: tenant.name, summary: `Failback beginning for ${tenant.name}: ${chosen.length} VMs return to ${tenant.primarySite}`, severity: 2, correlationId: id, idempotencyKey: `${id}:notify:begin` }),
     );
+    undo.add('failback protection (DR → primary)', () => jobs.removeFailbackProtection({ tenant: tenant.name, idempotencyPrefix: `${id}:undo:failbackProtection` }));
     const failbackProtection = await tracker.step('failback protection (DR → primary)', async () => {
       const sized = await untilAllDone('sizing the failback', chosen, (vms) => jobs.sizeFailbackSources({ tenant: tenant.name, vms }));
       return untilAllDone('failback protection', failbackPlans(sized), (plans) =>
@@ -252,7 +264,13 @@ export async function failback(input: FailbackInput): Promise<FailbackResult> {
     return result;
   } catch (err) {
     await CancellationScope.nonCancellable(async () => {
-      // Before the DR VMs stopped the tenant still runs at the DR site; after, it is half-way: error.
+      // Before the DR VMs stopped the tenant still runs at the DR site, as before the failback: what the
+      // failback did is undone. After, it is half-way: error (see POST /v1/tenants/{id}/reconcile).
+      if (!stopped && patched(UNDO_BEFORE_STOP)) {
+        tracker.setPhase('undoing');
+        const failed = await undo.run(tracker);
+        if (failed.length > 0) tracker.setProgress({ undoFailed: failed });
+      }
       await claim.setState(stopped ? 'error' : 'failed-over', ['failing-back']).catch(() => undefined);
       await closeTicketsOnFailure(tenantName, id, err);
       await claim.release();

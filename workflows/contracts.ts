@@ -4,6 +4,7 @@
  */
 import { ApplicationFailure, defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { ReplicationProgress } from '../activities/failback';
 import type { OperationKind, OperationStatus } from '../domain/lifecycle';
 import type { RecoveryPointRequest } from '../domain/recovery-point';
 
@@ -298,6 +299,48 @@ export interface DifferentialSyncWaitResult {
   runs: number;
 }
 
+/** The wait for one direction's pairs to reach Differential Sync, a child of failback and resume. */
+export interface ReplicationWaitInput {
+  /** The tenant's name in InMage. */
+  tenant: string;
+  vms: string[];
+  direction: 'forward' | 'failback';
+  pollSeconds: number;
+  /** Whose wait this is (the parent's operation kind), as the `progress` query shows it. */
+  kind: OperationKind;
+  tenantId: string | null;
+  /** Past this many history events the wait continues as new; default 6,000 (Temporal's limit is 10,000). */
+  historySoftLimit?: number;
+  /** Carried across continue-as-new. */
+  carried?: { startedAt: string; polls: number; runs: number; replication: ReplicationProgress | null };
+}
+
+export interface ReplicationWaitResult {
+  replication: ReplicationProgress;
+  polls: number;
+  /** Runs of the wait, continue-as-new included. */
+  runs: number;
+}
+
+/** A resume's DNS and firewall calls back to the primary, one per VM, in a child that continues as new. */
+export interface PublishBackInput {
+  tenant: string;
+  /** Each VM's DNS name and addresses: from its DR addresses back to its primary ones. */
+  vms: { vm: string; fqdn: string; from: string[]; to: string[] }[];
+  /** The resume's id: each VM's calls carry `<id>:<vm>` keys, as when the resume made them itself. */
+  idempotencyPrefix: string;
+  kind: OperationKind;
+  tenantId: string | null;
+  /** Past this many history events the child continues as new with the VMs left; default 6,000. */
+  historySoftLimit?: number;
+  carried?: { startedAt: string; published: number; runs: number };
+}
+
+export interface PublishBackResult {
+  published: number;
+  runs: number;
+}
+
 /** The child's news for its parent: it waits for (or no longer waits for) an approval. */
 export const provisioningStatusSignal = defineSignal<[{ awaitingApproval: boolean; what: string | null }]>('provisioningStatus');
 /** The parent forwards its `approve` to the child that waits for it. */
@@ -370,6 +413,26 @@ export interface SiteFailoverInput {
   /** Seconds between capacity re-checks for tenants that do not fit yet. */
   recheckSeconds?: number;
   stepDurations?: FailoverStepDurations;
+  /** History length past which a wait for DR capacity (a child) continues as new; default 6,000. */
+  capacityWaitHistorySoftLimit?: number;
+}
+
+/** A site failover's wait for room at the DR site for the next tenant in tier order. */
+export interface DrCapacityWaitInput {
+  /** The DR site's name and the tenant that waits for it. */
+  site: string;
+  tenant: string;
+  vcpu: number;
+  memoryGb: number;
+  recheckSeconds: number;
+  /** Past this many history events the wait continues as new; default 6,000. */
+  historySoftLimit?: number;
+  carried?: { startedAt: string; checks: number; runs: number };
+}
+
+export interface DrCapacityWaitResult {
+  checks: number;
+  runs: number;
 }
 
 export interface SiteTenantStatus {
@@ -403,6 +466,8 @@ export interface FailbackInput {
   primarySiteId?: string;
   /** A new primary site's IPsec peer for replication, when it is not the one the tunnel already names. */
   vpnPeer?: string;
+  /** History length past which each replication wait (a child) continues as new; default 6,000. */
+  syncWaitHistorySoftLimit?: number;
 }
 
 /** The outage a failback causes: from the first DR VM's power-off to the last primary VM's health. */
@@ -435,6 +500,10 @@ export interface ResumeInput {
   /** Must be true: changes made at the DR site since the failover are discarded. */
   confirmDataLoss?: boolean;
   statusPollSeconds?: number;
+  /** History length past which the replication wait (a child) continues as new; default 6,000. */
+  syncWaitHistorySoftLimit?: number;
+  /** History length past which the per-VM DNS and firewall child continues as new; default 6,000. */
+  publishHistorySoftLimit?: number;
 }
 
 export interface ResumeResult {

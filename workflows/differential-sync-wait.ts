@@ -1,14 +1,12 @@
 import { continueAsNew, proxyActivities, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
 import type { LifelineActivities } from '../activities';
 import { quickCall } from './activity-options';
+import { historyTooLong } from './history-limit';
 import {
   progressQuery, type DifferentialSyncWaitInput, type DifferentialSyncWaitResult, type OperationView, type ReplicationPollProgress,
 } from './contracts';
 
 const act = proxyActivities<LifelineActivities>(quickCall);
-
-/** Past this many events the wait continues as new (limit: 10,000); a poll costs about 8. */
-const HISTORY_SOFT_LIMIT = 6_000;
 
 /**
  * Waits until every VM's pairs are in Differential Sync, polling replication status between workflow timers
@@ -17,7 +15,6 @@ const HISTORY_SOFT_LIMIT = 6_000;
  * Answers each VM's RPO.
  */
 export async function differentialSyncWait(input: DifferentialSyncWaitInput): Promise<DifferentialSyncWaitResult> {
-  const limit = input.historySoftLimit ?? HISTORY_SOFT_LIMIT;
   const startedAt = input.carried?.startedAt ?? workflowInfo().startTime.toISOString();
   const runs = (input.carried?.runs ?? 0) + 1;
   let polls = input.carried?.polls ?? 0;
@@ -44,7 +41,7 @@ export async function differentialSyncWait(input: DifferentialSyncWaitInput): Pr
     replication = { vms: s.total, inDifferentialSync: s.differentialSync, pairStates: s.pairStates, minResyncPercent: s.minResyncPercent, polls };
     if (s.differentialSync === s.total) break;
     await sleep(input.pollSeconds * 1000);
-    if (workflowInfo().historyLength > limit || workflowInfo().continueAsNewSuggested) {
+    if (historyTooLong(input.historySoftLimit)) {
       await continueAsNew<typeof differentialSyncWait>({ ...input, carried: { startedAt, polls, runs, replication } });
     }
   }

@@ -14,6 +14,7 @@ import {
 import type { StageVmFacts, VmOutcome } from './failover-stage';
 import { closeOperationTickets, closesTicketAtEnd, closeTicketsOnFailure } from './operation-ticket';
 import { OperationTracker } from './operation-tracker';
+import { REPLICATION_WAIT_AS_CHILD, waitForReplication } from './replication-wait';
 import { TenantClaim } from './tenant-claim';
 import { validateRecovered } from './validation';
 import { runWaves } from './wave-runner';
@@ -58,8 +59,12 @@ export async function failback(input: FailbackInput): Promise<FailbackResult> {
     followUp: (vm) => `fail it back with a failback of vms: [${vm}]`,
   });
 
-  /** Polls replication on workflow timers (never a busy loop) until every VM is in Differential Sync. */
+  /**
+   * Waits until every VM is in Differential Sync: in a child that polls on workflow timers and continues as new,
+   * or, for failbacks started before that, polling in this history.
+   */
   const untilInSync = async (tenant: string, vms: string[], direction: 'forward' | 'failback', key: string): Promise<ReplicationProgress> => {
+    if (patched(REPLICATION_WAIT_AS_CHILD)) return waitForReplication(tracker, { tenant, vms, direction, pollMs, key, historySoftLimit: input.syncWaitHistorySoftLimit });
     for (;;) {
       const p = await systems.getReplicationProgress({ tenant, vms, direction });
       tracker.setProgress({ [key]: p });

@@ -1,5 +1,6 @@
 // Every workflow the worker registers. Workflow code is bundled for Temporal's deterministic sandbox.
 export { differentialSyncWait } from './differential-sync-wait';
+export { drCapacityWait } from './dr-capacity-wait';
 export { estateCheck } from './estate-check';
 export { failback } from './failback';
 export { failover } from './failover';
@@ -10,4 +11,6 @@ export { managementFixup } from './fixup';
 export { managementMetadataCapture } from './metadata-capture';
 export { siteFailover } from './site-failover';
 export { protectionChange } from './protection-change';
+export { publishBackVms } from './publish-back';
+export { replicationWait } from './replication-wait';
 export { resume } from './resume';

@@ -7,11 +7,16 @@ import { FixupInput, FixupReport, MANAGEMENT_FIXUP_WORKFLOW, ResumeInput, Resume
 import { releaseDr } from './failback';
 import { closeOperationTickets, closesTicketAtEnd, closeTicketsOnFailure } from './operation-ticket';
 import { OperationTracker } from './operation-tracker';
+import { publishBack } from './publish-back';
+import { REPLICATION_WAIT_AS_CHILD, waitForReplication } from './replication-wait';
 import { TenantClaim } from './tenant-claim';
 
 const inventory = proxyActivities<LifelineActivities>(inventoryWrite);
 const systems = proxyActivities<LifelineActivities>(blockingCall);
 const jobs = proxyActivities<LifelineActivities>(longPoll);
+
+/** Resumes started before the per-VM DNS and firewall calls moved into a child that continues as new. */
+const PUBLISH_BACK_AS_CHILD = 'publish-back-as-child';
 
 /**
  * Resume (PRODUCT workflow 5, the primary standing): changes made at the DR site since the failover are
@@ -63,6 +68,11 @@ export async function resume(input: ResumeInput): Promise<ResumeResult> {
     const planVms = new Map(facts.vms.map((v) => [v.name, v]));
     const moved = atDr.filter((vm) => planVms.has(vm));
     await tracker.step('DNS and firewall back to the primary', async () => {
+      if (patched(PUBLISH_BACK_AS_CHILD)) {
+        const vms = moved.map((vm) => ({ vm, fqdn: planVms.get(vm)!.fqdn, from: planVms.get(vm)!.drIps ?? [], to: planVms.get(vm)!.primaryIps }));
+        return publishBack(tracker, { tenant: tenant.name, vms, historySoftLimit: input.publishHistorySoftLimit });
+      }
+      // Resumes started before the loop became a child called one activity per VM in this history.
       for (const vm of moved) {
         const f = planVms.get(vm)!;
         await systems.publishVm({ tenant: tenant.name, vm, fqdn: f.fqdn, primaryIps: f.drIps ?? [], drIps: f.primaryIps, idempotencyPrefix: `${id}:${vm}` });
@@ -87,6 +97,10 @@ export async function resume(input: ResumeInput): Promise<ResumeResult> {
 
     const released = await tracker.step('release DR resources', () => releaseDr(tenant, all, `${id}:release`), (r) => r);
     const reprotected = await tracker.waitFor('forward replication to reach Differential Sync', async () => {
+      if (patched(REPLICATION_WAIT_AS_CHILD)) {
+        return waitForReplication(tracker, { tenant: tenant.name, vms: all, direction: 'forward', pollMs, key: 'forwardReplication', historySoftLimit: input.syncWaitHistorySoftLimit });
+      }
+      // Resumes started before the wait became a child poll in this history.
       for (;;) {
         const p = await systems.getReplicationProgress({ tenant: tenant.name, vms: all, direction: 'forward' });
         tracker.setProgress({ forwardReplication: p });

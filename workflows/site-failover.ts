@@ -1,14 +1,18 @@
-import { ChildWorkflowHandle, condition, proxyActivities, setHandler, startChild } from '@temporalio/workflow';
+import { ChildWorkflowHandle, condition, patched, proxyActivities, setHandler, startChild } from '@temporalio/workflow';
 import type { LifelineActivities } from '../activities';
 import { inventoryWrite, quickCall } from './activity-options';
 import {
   abortUpdate, FailoverInput, FailoverResult, OperatorAnswer, searchAttributes, SiteFailoverInput, SiteFailoverResult, SiteTenantStatus, workflowIds,
 } from './contracts';
+import { waitForDrCapacity } from './dr-capacity-wait';
 import { failover } from './failover';
 import { OperationTracker } from './operation-tracker';
 
 const inventory = proxyActivities<LifelineActivities>(inventoryWrite);
 const systems = proxyActivities<LifelineActivities>(quickCall);
+
+/** Site failovers started before the re-checks of DR capacity moved into a child that continues as new. */
+const CAPACITY_WAIT_AS_CHILD = 'capacity-wait-as-child';
 
 const TIER_RANK: Record<string, number> = { gold: 0, silver: 1, bronze: 2, copper: 3 };
 
@@ -108,12 +112,19 @@ export async function siteFailover(input: SiteFailoverInput): Promise<SiteFailov
     await tracker.publish();
 
     const waiting = () => status.filter((s) => s.status === 'waiting-for-capacity');
+    let capacityWaits = 0;
     while (settled.size < running.size || (waiting().length > 0 && !aborted)) {
       const before = waiting().length;
       const recheck = waiting().length > 0 && settled.size === running.size;
       if (recheck) tracker.view.status = 'waiting';
       tracker.view.waitingFor = recheck ? `DR capacity for ${waiting().map((s) => s.name).join(', ')}` : null;
-      if (recheck) await condition(() => changed || aborted !== null, (input.recheckSeconds ?? 300) * 1000);
+      if (recheck && patched(CAPACITY_WAIT_AS_CHILD)) {
+        const next = order.find((t) => t.id === waiting()[0].tenantId)!;
+        await waitForDrCapacity({
+          site: next.drSite, tenant: next.name, vcpu: next.vcpu, memoryGb: Math.ceil(next.memoryMb / 1024), recheckSeconds: input.recheckSeconds ?? 300,
+          ...(input.capacityWaitHistorySoftLimit ? { historySoftLimit: input.capacityWaitHistorySoftLimit } : {}),
+        }, ++capacityWaits, () => aborted !== null);
+      } else if (recheck) await condition(() => changed || aborted !== null, (input.recheckSeconds ?? 300) * 1000);
       else await condition(() => changed || aborted !== null);
       tracker.view.status = 'running';
       changed = false;

@@ -166,6 +166,12 @@ export class OperationsService {
         const wait = await this.queryProgress(syncWait).catch(() => null);
         if (wait) view.progress = { ...view.progress, replication: wait.progress.replication };
       }
+      // So is a failback's or resume's replication wait: its latest poll shows under the key it feeds.
+      const replicationWait = view.progress.replicationWait as { workflowId: string; key: string } | null | undefined;
+      if (replicationWait) {
+        const wait = await this.queryProgress(replicationWait.workflowId).catch(() => null);
+        if (wait?.progress.replication) view.progress = { ...view.progress, [replicationWait.key]: wait.progress.replication };
+      }
       return mapLiveOperation(row, view);
     } catch (err) {
       this.logger.warn(`operation ${id}: live progress unavailable (${err instanceof Error ? err.message : String(err)}); answering from the projection`);

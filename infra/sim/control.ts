@@ -119,7 +119,7 @@ export function controlSystem(sim: Sim, systems: () => SystemDef[]): SystemDef {
             }
             const ops = body.ops === undefined ? {} : asObject(body.ops, 'ops');
             for (const [k, v] of Object.entries(ops)) {
-              if (!/^[a-z-]+\.[A-Za-z]+$/.test(k)) throw badRequest(`ops key ${k} must look like <system>.<op>`, 'ops');
+              if (!/^[a-z-]+\.[A-Za-z0-9]+$/.test(k)) throw badRequest(`ops key ${k} must look like <system>.<op>`, 'ops');
               if (typeof v !== 'number' || v < 0 || !Number.isFinite(v)) throw badRequest(`ops.${k} must be a non-negative number of real-world ms`, 'ops');
             }
             if (typeof body.timeScale === 'number') sim.latency.timeScale = body.timeScale;

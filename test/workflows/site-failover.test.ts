@@ -1,5 +1,7 @@
 import type { DemoTenant } from '../../infra/demo/demo-estate';
 import { startSimulator } from '../../infra/sim/server';
+import { drCapacityWait, siteFailover } from '../../workflows';
+import { progressQuery, workflowIds } from '../../workflows/contracts';
 import type { TestApp } from '../support/api';
 import { startDrEstate, type DrEstate } from '../support/dr-estate';
 
@@ -81,5 +83,42 @@ describe('site failover', () => {
     expect(final.fabrikam.reason).toMatch(/^aborted by /);
     const fabrikam = await t.http.get(`/v1/tenants/${tenants.find((x) => x.name === 'fabrikam')!.id}`).set(t.auth()).expect(200);
     expect(fabrikam.body.state).toBe('protected');
+  });
+
+  it('waits for DR capacity in a child that continues as new, and fails the waiting tenant over once room frees', async () => {
+    const site = tenants[0].primarySiteId;
+    const requestId = 'pod-1-capacity';
+    // Started as the API starts it, with a re-check interval and a history soft limit the API does not take.
+    const handle = await e.tw.client.workflow.start(siteFailover, {
+      taskQueue: e.tw.taskQueue,
+      workflowId: `site-failover:${site}:${requestId}`,
+      args: [{ siteId: site, request: { requestedBy: 'test', requestId }, recheckSeconds: 0.05, capacityWaitHistorySoftLimit: 10 }],
+    });
+    // Only Bronze is still protected, and it does not fit: the wait is a child that continues as new.
+    const wait = e.tw.client.workflow.getHandle<typeof drCapacityWait>(workflowIds.child(handle.workflowId, 'capacity-wait-1'));
+    let runs = 0;
+    for (let i = 0; i < 600 && runs < 3; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      runs = ((await wait.query(progressQuery).catch(() => null))?.progress.runs as number | undefined) ?? 0;
+    }
+    expect(runs).toBeGreaterThanOrEqual(3);
+    expect((await handle.query(progressQuery)).waitingFor).toBe('DR capacity for fabrikam');
+
+    // Room frees at the DR site: Silver's recovered VMs are powered off, as the provider would do by hand.
+    const silverAtDr = await e.estate.clients.compute.listVms({ tenants: ['contoso'], sites: ['dr-1'], powerStates: ['POWERED_ON'] });
+    expect(silverAtDr.length).toBeGreaterThan(0);
+    for (const vm of silverAtDr) await e.estate.clients.compute.powerOff(vm.vm, `test:free-room:${vm.name}`);
+
+    const result = await handle.result();
+    expect(result.tenants.find((s) => s.name === 'fabrikam')).toMatchObject({ status: 'failed-over' });
+    const waited = await wait.result();
+    expect(waited.runs).toBeGreaterThanOrEqual(3);
+    const first = await wait.fetchHistory();
+    expect(first.events?.[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId).toBeTruthy();
+    const fabrikam = await t.http.get(`/v1/tenants/${tenants.find((x) => x.name === 'fabrikam')!.id}`).set(t.auth()).expect(200);
+    expect(fabrikam.body.state).toBe('failed-over');
+    // Fabrikam's VMs run at the DR site now.
+    const fabrikamAtDr = await e.estate.clients.compute.listVms({ tenants: ['fabrikam'], sites: ['dr-1'], powerStates: ['POWERED_ON'] });
+    expect(fabrikamAtDr).toHaveLength(SHAPE.vmsPerTenant + SHAPE.managementVmsPerTenant);
   });
 });

@@ -1,6 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import * as net from 'node:net';
 import { chooseRecoveryPoint, type RecoveryPointRequest, type VolumeRetention } from '../domain/recovery-point';
+import type { VmDetail } from '../infra/clients/compute';
 import type { RecoveryPoint as InmagePoint, TagReport } from '../infra/clients/inmage';
 import type { ActivityDeps } from './deps';
 import { eachItem, type BatchOutcome } from './clm';
@@ -60,6 +61,22 @@ export interface VmValidation { vm: string; problems: string[] }
 
 export function createRecoveryActivities(deps: ActivityDeps) {
   const { inmage, compute, bna, dns, firewall, ticketing } = deps.clients;
+
+  /**
+   * The VM an earlier attempt already recovered, read from InMage before acting: InMage keeps no idempotency
+   * store, and a repeated failback recovery answers NOT_IN_DIFFERENTIAL_SYNC once the pairs stand at
+   * Recovered. Forward: the server's `recovered` record; failback: every failback pair Recovered and the VM
+   * at the failback plan's target site (the primary).
+   */
+  const recoveredCopy = async (tenant: string, vm: string, direction: 'forward' | 'failback'): Promise<string | null> => {
+    const server = await inmage.getServer(tenant, vm);
+    if (direction === 'forward') return server.recovered?.vmId ?? null;
+    const back = server.failbackProtection;
+    if (!back?.planId || back.pairs.length === 0 || !back.pairs.every((p) => p.state === 'Recovered')) return null;
+    const plan = await inmage.getProtectionPlan(tenant, back.planId);
+    const copy = plan ? await compute.findVm(tenant, vm, plan.targetSite) : null;
+    return copy?.vm ?? null;
+  };
 
   return {
     /**
@@ -137,6 +154,11 @@ export function createRecoveryActivities(deps: ActivityDeps) {
      * to its chosen point, powered off: re-IP comes first.
      */
     async recoverVm(input: { tenant: string; target: RecoveryTarget; idempotencyKey: string; direction?: 'failback' }): Promise<{ vmId: string; recoveredTo: string }> {
+      const earlier = await recoveredCopy(input.tenant, input.target.vm, input.direction ?? 'forward');
+      if (earlier) {
+        const detail = await compute.getVm(earlier);
+        return { vmId: earlier, recoveredTo: stringField(detail?.recoveryPoint, 'time') ?? input.target.point.at };
+      }
       const spec = { recoveryPoint: toInmagePoint(input.target.point), powerOn: false, ...(input.direction ? { direction: input.direction } : {}) };
       const submitted = await inmage.recoverVm(input.tenant, input.target.vm, spec, input.idempotencyKey);
       if (submitted.alreadyRecovered) return { vmId: submitted.alreadyRecovered.vmId, recoveredTo: input.target.point.at };
@@ -165,8 +187,15 @@ export function createRecoveryActivities(deps: ActivityDeps) {
       probes: VmProbe[];
       idempotencyPrefix: string;
     }): Promise<{ heartbeatAt: string; probes: number }> {
-      await whileWaiting(`re-IP of ${input.vm}`, () => compute.reconfigureNetwork(input.vmId, { nics: input.nics, hostname: input.hostname.split('.')[0] }, `${input.idempotencyPrefix}:reIp`));
-      await whileWaiting(`power-on of ${input.vm}`, () => compute.powerOn(input.vmId, `${input.idempotencyPrefix}:powerOn`));
+      // vCenter keeps no idempotency store: what an earlier attempt already did is read, not done again.
+      const hostname = input.hostname.split('.')[0];
+      const now = await compute.getVm(input.vmId);
+      if (!now || !hasNetwork(now, input.nics, hostname)) {
+        await whileWaiting(`re-IP of ${input.vm}`, () => compute.reconfigureNetwork(input.vmId, { nics: input.nics, hostname }, `${input.idempotencyPrefix}:reIp`));
+      }
+      if (now?.powerState !== 'POWERED_ON') {
+        await whileWaiting(`power-on of ${input.vm}`, () => compute.powerOn(input.vmId, `${input.idempotencyPrefix}:powerOn`));
+      }
       await pollUntil(
         async () => {
           const beat = await compute.getHeartbeat(input.vmId);
@@ -262,6 +291,20 @@ export function createRecoveryActivities(deps: ActivityDeps) {
       return { closed: open.map((t) => t.id) };
     },
   };
+}
+
+/** The VM already has these addresses and this host name (an earlier attempt's re-IP took effect). */
+function hasNetwork(vm: VmDetail, nics: DrNic[], hostname: string): boolean {
+  return (
+    vm.hostname === hostname &&
+    vm.nics.length >= nics.length &&
+    nics.every((n, i) => vm.nics[i].ip === n.ip && vm.nics[i].prefixLength === n.prefixLength && vm.nics[i].gateway === n.gateway)
+  );
+}
+
+function stringField(o: Record<string, unknown> | null | undefined, key: string): string | null {
+  const v = o?.[key];
+  return typeof v === 'string' ? v : null;
 }
 
 async function runProbe(vm: string, probe: VmProbe): Promise<void> {

@@ -585,7 +585,10 @@ function skippedAll(ctx: ResolvedFixupContext, kind: ManagementServiceKind, star
 async function runDiscovery(deps: ActivityDeps, ctx: ResolvedFixupContext, keyBase: string, started: string): Promise<RestoreServiceResult> {
   const scope = [...new Set(ctx.identities.flatMap((c) => c.to.ips))];
   if (scope.length === 0) return skippedAll(ctx, 'discovery', started, 'no addresses to discover');
-  const run = await deps.clients.discovery.runDiscovery({ tenant: ctx.tenant, scope }, `${keyBase}:discovery.runs:run`);
+  // Discovery keeps no idempotency store: the run an earlier attempt of this fix-up started is found by its reference.
+  const reference = `${keyBase}:discovery.runs:run`;
+  const [earlier] = await deps.clients.discovery.listRuns({ tenant: ctx.tenant, reference });
+  const run = earlier ?? (await deps.clients.discovery.runDiscovery({ tenant: ctx.tenant, scope, reference }, reference));
   let status = run.status;
   for (let wait = 250; status !== 'COMPLETED'; wait = Math.min(wait * 2, 10_000)) {
     Context.current().heartbeat({ run: run.id });

@@ -115,6 +115,8 @@ describe('management-service clients against the simulator', () => {
     expect((await c().discovery.getRun(run.id))?.status).toBe('COMPLETED');
     expect((await c().cmdb.listCis({ tenant: 'northwind', name: db.name }))[0].lastDiscoveredAt).toEqual(expect.any(String));
     expect(await c().discovery.listRuns({ tenant: 'northwind' })).toHaveLength(1);
+    const referenced = await c().discovery.runDiscovery({ tenant: 'northwind', scope: [db.ip], reference: 'fixup-7:discovery' }, key('discover'));
+    expect((await c().discovery.listRuns({ tenant: 'northwind', reference: 'fixup-7:discovery' })).map((r) => r.id)).toEqual([referenced.id]);
 
     const zone = 'northwind.example.com';
     expect((await c().dns.listZones()).map((z) => z.zone)).toContain(zone);

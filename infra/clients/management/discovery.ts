@@ -8,6 +8,8 @@ export interface DiscoveryRun extends MgmtRecord {
   startedAt: string;
   status: 'RUNNING' | 'COMPLETED';
   dueAt: string | null;
+  /** The caller's reference for the run (Lifeline: the fix-up that started it). */
+  reference: string | null;
 }
 
 export class DiscoveryClient extends ManagementClient {
@@ -15,8 +17,11 @@ export class DiscoveryClient extends ManagementClient {
     super('discovery', endpoint);
   }
 
-  /** Starts a discovery run over `scope` (addresses); poll `getRun` until COMPLETED. */
-  async runDiscovery(spec: { tenant: string; scope: string[] }, idempotencyKey: string): Promise<DiscoveryRun> {
+  /**
+   * Starts a discovery run over `scope` (addresses); poll `getRun` until COMPLETED. Discovery has no natural
+   * key for a run: look for one with the same `reference` first, or a repeat starts a second run.
+   */
+  async runDiscovery(spec: { tenant: string; scope: string[]; reference?: string }, idempotencyKey: string): Promise<DiscoveryRun> {
     const res = await this.effect<DiscoveryRun>({ op: 'runDiscovery', method: 'POST', path: '/runs', body: spec, idempotencyKey });
     return res.body;
   }
@@ -25,7 +30,7 @@ export class DiscoveryClient extends ManagementClient {
     return this.get('getRun', `/runs/${seg(id)}`);
   }
 
-  listRuns(filter: { tenant?: string } = {}): Promise<DiscoveryRun[]> {
+  listRuns(filter: { tenant?: string; reference?: string } = {}): Promise<DiscoveryRun[]> {
     return this.list('listRuns', '/runs', filter);
   }
 }

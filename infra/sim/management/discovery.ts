@@ -5,7 +5,8 @@ import { mgmtSystem } from './records';
 /**
  * Discovery (TADDM-like), `/mgmt/discovery/api/v1`: a discovery run over a tenant's addresses is a job
  * that completes after `discovery.runDiscovery` × timeScale; on completion the tenant's CIs whose IP was
- * in scope get `lastDiscoveredAt`.
+ * in scope get `lastDiscoveredAt`. A run may carry the caller's `reference` (listed with `?reference=`);
+ * nothing makes it unique, so a second request starts a second run.
  */
 export function discoverySystem(sim: Sim) {
   const runs = () => sim.state.mgmt.discoveryRuns;
@@ -25,6 +26,7 @@ export function discoverySystem(sim: Sim) {
         const tenant = str(body, 'tenant', true);
         const scope = strArray(body, 'scope') ?? [];
         if (scope.length === 0) throw badRequest('scope must list at least one address', 'scope');
+        const reference = str(body, 'reference') ?? null;
         return {
           tenant,
           target: tenant,
@@ -34,7 +36,7 @@ export function discoverySystem(sim: Sim) {
             // zero-latency run finish before it started (its CIs then looked undiscovered by it).
             const startedAt = sim.clock.iso();
             const dueAt = stuck ? null : sim.dueIn('discovery.runDiscovery');
-            const run: MgmtRecord = { id: runs().nextId(), tenant, scope, startedAt, dueAt };
+            const run: MgmtRecord = { id: runs().nextId(), tenant, scope, reference, startedAt, dueAt };
             runs().insert(run);
             if (dueAt !== null) {
               const state = sim.state;
@@ -55,7 +57,12 @@ export function discoverySystem(sim: Sim) {
       method: 'GET',
       path: '/api/v1/runs',
       op: 'listRuns',
-      handle: (req) => read(() => ok({ items: runs().list({ tenant: req.query.get('tenant') }).map(view) })),
+      handle: (req) =>
+        read(() => {
+          const reference = req.query.get('reference');
+          const items = runs().list({ tenant: req.query.get('tenant') }).filter((r) => reference === null || r.reference === reference);
+          return ok({ items: items.map(view) });
+        }),
     },
     {
       method: 'GET',

@@ -124,6 +124,8 @@ describe('simulator control API', () => {
     expect(put.status).toBe(200);
     expect(put.body.timeScale).toBe(0.5);
     expect(put.body.ops['compute.powerOn']).toBe(1000);
+    // Phases are keyed like operations, digits included.
+    expect((await c.call('PUT', '/_sim/latency', { ops: { 'inmage.resyncStep1': 2000 } })).body.ops['inmage.resyncStep1']).toBe(2000);
     expect((await c.call('PUT', '/_sim/latency', { timeScale: -1 })).status).toBe(400);
   });
 

@@ -26,8 +26,8 @@ export interface DrEstate {
   dataSource: DataSource;
   apiUrl: string;
   get(operationId: string): Promise<OperationBody>;
-  /** Polls the operation until `done` holds (or fails the test with where it stood). */
-  until(operationId: string, done: (op: OperationBody) => boolean): Promise<OperationBody>;
+  /** Polls the operation until `done` holds (or fails the test with where it stood after `limitMs`, 3 minutes by default). */
+  until(operationId: string, done: (op: OperationBody) => boolean, limitMs?: number): Promise<OperationBody>;
   close(): Promise<void>;
 }
 
@@ -71,8 +71,8 @@ export async function startDrEstate(
   const tw = await startTestWorker({ dataSource, clients: estate.clients, estateEndpoints: [] }, name, { taskQueue });
   const tenants = await seedDemoEstate({ apiUrl, adminToken: ADMIN_TOKEN, simUrl: estate.sim.url, alreadyProtected: !opts.onboard, ...demo });
   const get = async (id: string): Promise<OperationBody> => (await t.http.get(`/v1/operations/${encodeURIComponent(id)}`).set(t.auth())).body;
-  const until = async (id: string, done: (op: OperationBody) => boolean): Promise<OperationBody> => {
-    for (let i = 0; i < 900; i++) {
+  const until = async (id: string, done: (op: OperationBody) => boolean, limitMs = 180_000): Promise<OperationBody> => {
+    for (let i = 0; i < limitMs / 200; i++) {
       const op = await get(id);
       if (done(op)) return op;
       await new Promise((r) => setTimeout(r, 200));

@@ -9,6 +9,7 @@ import { createFailbackActivities } from './failback';
 import { createInventoryActivities } from './inventory';
 import { createManagementActivities } from './management';
 import { createFailoverInventoryActivities } from './failover-inventory';
+import { createReconcileActivities } from './reconcile';
 import { createRecoveryActivities } from './recovery';
 
 /** All activities, built over their dependencies; the worker registers the result. */
@@ -25,6 +26,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createFailoverInventoryActivities(deps),
     ...createRecoveryActivities(deps),
     ...createFailbackActivities(deps),
+    ...createReconcileActivities(deps),
   };
 }
 

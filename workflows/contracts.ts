@@ -514,3 +514,20 @@ export interface ResumeResult {
   fixup: FixupReport | null;
   makespanSeconds: number;
 }
+
+/** `POST /v1/tenants/{id}/reconcile`: `staleHolder` is the operation the API found holding the tenant but no longer running. */
+export interface ReconcileInput {
+  tenantId: string;
+  staleHolder: string | null;
+}
+
+/** The tenant's inventory before and after, and the estate it was set from. */
+export interface ReconcileResult {
+  tenantId: string;
+  before: { state: string; primarySiteId: string; activeOperationId: string | null };
+  after: { state: string; primarySiteId: string; activeOperationId: string | null };
+  changed: boolean;
+  estate: { forwardPlans: string[]; forwardSourceSites: string[]; recoveredAtDr: string[]; runningAtDr: string[]; failbackLeftovers: string[] };
+  /** What the estate showed that reconcile could not settle by itself. */
+  problems: string[];
+}

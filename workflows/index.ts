@@ -13,4 +13,5 @@ export { siteFailover } from './site-failover';
 export { protectionChange } from './protection-change';
 export { publishBackVms } from './publish-back';
 export { replicationWait } from './replication-wait';
+export { reconcileTenant } from './reconcile';
 export { resume } from './resume';

@@ -31,3 +31,10 @@ export class ForbiddenError extends DomainError {
     super(message);
   }
 }
+
+/** The message an operator should read from a Temporal failure: its innermost cause's. */
+export function innermost(err: unknown): string {
+  let e: unknown = err;
+  while (e && typeof e === 'object' && 'cause' in e && (e as { cause?: unknown }).cause) e = (e as { cause: unknown }).cause;
+  return e instanceof Error ? e.message : String(e);
+}

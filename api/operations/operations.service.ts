@@ -5,7 +5,7 @@ import { OperationEntity, type TenantEntity } from '../../infra/persistence/enti
 import { OperationRepository, SiteRepository, TenantRepository, UnitOfWork } from '../../infra/persistence/repositories';
 import { COMMAND_NOT_APPLICABLE, OperationRequest, OperationView, progressQuery, searchAttributes, workflowIds } from '../../workflows/contracts';
 import { assertTenantVisible, auditEvent, isTenantScoped, type Principal } from '../auth/principal';
-import { ConflictError, ForbiddenError, NotFoundError, UnprocessableError } from '../common/errors';
+import { ConflictError, ForbiddenError, innermost, NotFoundError, UnprocessableError } from '../common/errors';
 import { TemporalClientService } from '../temporal/temporal.module';
 import { requireTenant } from '../tenants/tenant-access';
 import { OPERATION_KIND_RULES, OPERATOR_ACTIONS, VM_ACTIONS } from './operation-kinds';
@@ -364,10 +364,4 @@ function heldBy(tenant: string, operationId: string): ConflictError {
 
 function wrongState(tenant: string, state: string, kind: string, from: string[]): ConflictError {
   return new ConflictError(`tenant ${tenant} is ${state}; ${kind} starts only from ${from.join(' or ')}`);
-}
-
-function innermost(err: unknown): string {
-  let e: unknown = err;
-  while (e && typeof e === 'object' && 'cause' in e && (e as { cause?: unknown }).cause) e = (e as { cause: unknown }).cause;
-  return e instanceof Error ? e.message : String(e);
 }

@@ -1,9 +1,9 @@
-import { Body, Controller, Get, Param, Patch, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Patch, Post } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Principal } from '../auth/principal';
 import { ADMIN, Allow, CurrentPrincipal, STAFF } from '../auth/roles';
 import { IdParamDto } from '../common/validation';
-import { CreateTenantDto, TenantResponseDto, UpdateTenantDto } from './tenants.dto';
+import { CreateTenantDto, ReconcileResponseDto, TenantResponseDto, UpdateTenantDto } from './tenants.dto';
 import { TenantsService } from './tenants.service';
 
 @ApiTags('tenants')
@@ -38,5 +38,14 @@ export class TenantsController {
   @ApiOkResponse({ type: TenantResponseDto })
   update(@CurrentPrincipal() p: Principal, @Param() { id }: IdParamDto, @Body() dto: UpdateTenantDto) {
     return this.service.update(p, id, dto);
+  }
+
+  /** The repair path for a tenant stuck where no operation can take it: the inventory set to what the estate shows. */
+  @Post(':id/reconcile')
+  @HttpCode(200)
+  @Allow('provider-admin')
+  @ApiOkResponse({ type: ReconcileResponseDto })
+  reconcile(@CurrentPrincipal() p: Principal, @Param() { id }: IdParamDto) {
+    return this.service.reconcile(p, id);
   }
 }

@@ -49,3 +49,26 @@ export function mapTenant(t: TenantEntity): TenantResponseDto {
     drSiteId: t.drSiteId, state: t.state, activeOperationId: t.activeOperationId ?? null, createdAt: t.createdAt.toISOString(), updatedAt: t.updatedAt.toISOString(),
   };
 }
+
+class TenantInventoryDto {
+  @ApiProperty({ enum: TENANT_STATES, enumName: 'TenantState' }) state: string;
+  @ApiProperty() primarySiteId: string;
+  @ApiProperty({ type: String, nullable: true }) activeOperationId: string | null;
+}
+
+class ReconcileEstateDto {
+  @ApiProperty({ type: [String] }) forwardPlans: string[];
+  @ApiProperty({ type: [String], description: 'The sites the forward protection replicates from' }) forwardSourceSites: string[];
+  @ApiProperty({ type: [String], description: 'VMs InMage has recovered at the DR site' }) recoveredAtDr: string[];
+  @ApiProperty({ type: [String], description: "The tenant's VMs powered on at the DR site" }) runningAtDr: string[];
+  @ApiProperty({ type: [String], description: 'Failback plans and control servers still in InMage (reported, not removed)' }) failbackLeftovers: string[];
+}
+
+export class ReconcileResponseDto {
+  @ApiProperty() tenantId: string;
+  @ApiProperty({ type: TenantInventoryDto }) before: TenantInventoryDto;
+  @ApiProperty({ type: TenantInventoryDto }) after: TenantInventoryDto;
+  @ApiProperty() changed: boolean;
+  @ApiProperty({ type: ReconcileEstateDto }) estate: ReconcileEstateDto;
+  @ApiProperty({ type: [String], description: 'What the estate showed that reconcile could not settle' }) problems: string[];
+}

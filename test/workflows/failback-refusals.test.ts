@@ -1,4 +1,5 @@
 import type { DemoTenant } from '../../infra/demo/demo-estate';
+import { TenantEntity } from '../../infra/persistence/entities';
 import { workflowIds, type FailbackInput } from '../../workflows/contracts';
 import type { Estate, OpEntry } from '../clients/estate-fixture';
 import type { TestApp } from '../support/api';
@@ -85,5 +86,34 @@ describe('failback: refuse before acting, undo what a failure did', () => {
     expect(s.inmage.controlServers.filter((c) => c.name.includes('-fb-'))).toEqual([]);
     expect(s.inmage.plans.filter((p) => p.direction === 'failback')).toEqual([]);
     expect(s.mgmt.tickets.filter((x) => x.status !== 'closed')).toEqual([]);
+  });
+
+  it('reconcile sets a stuck tenant to what the estate shows, releases a dead claim, and is audited', async () => {
+    const own = (await tenantRow(a.id)).primarySiteId as string;
+    // Stuck as the unguarded failback left tenants: another tenant's site recorded, in error, held by a run
+    // that is gone.
+    const gone = workflowIds.operation('failback', a.id, 'crashed');
+    await e.dataSource.manager.update(TenantEntity, { id: a.id }, { primarySiteId: b.primarySiteId, state: 'error', activeOperationId: gone });
+    const operator = (await t.http.post('/v1/tokens').set(t.auth()).send({ name: 'op', role: 'provider-operator' }).expect(201)).body.token as string;
+    await t.http.post(`/v1/tenants/${a.id}/reconcile`).set(t.auth(operator)).send({}).expect(403);
+    await t.http.post('/v1/operations').set(t.auth()).send({ kind: 'failback', tenantId: a.id, requestId: 'fb-stuck' }).expect(409);
+
+    const seen = await lastSeq();
+    const res = await t.http.post(`/v1/tenants/${a.id}/reconcile`).set(t.auth()).send({}).expect(200);
+    expect(res.body).toMatchObject({
+      before: { state: 'error', primarySiteId: b.primarySiteId, activeOperationId: gone },
+      after: { state: 'failed-over', primarySiteId: own, activeOperationId: null },
+      changed: true,
+    });
+    const vms = a.vms;
+    expect(res.body.estate.recoveredAtDr).toHaveLength(vms);
+    expect(res.body.estate.runningAtDr).toHaveLength(vms);
+    expect(await tenantRow(a.id)).toMatchObject({ state: 'failed-over', primarySiteId: own, activeOperationId: null });
+    // It only read the estate.
+    expect(sideEffects(await opsSince(seen))).toEqual([]);
+    const audit = (await t.http.get(`/v1/audit-events?tenantId=${a.id}`).set(t.auth()).expect(200)).body.items as { action: string; details: unknown }[];
+    expect(audit.find((x) => x.action === 'tenant.reconcile')?.details).toMatchObject({ before: { state: 'error' }, after: { state: 'failed-over' } });
+    // Repaired: a second reconcile finds nothing to change.
+    expect((await t.http.post(`/v1/tenants/${a.id}/reconcile`).set(t.auth()).send({}).expect(200)).body.changed).toBe(false);
   });
 });

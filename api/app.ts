@@ -9,6 +9,7 @@ import { loadConfig, type LifelineConfig } from '../infra/config';
 import { AppModule } from './app.module';
 import { errorBody } from './common/exception.filter';
 import { MetricsService } from './metrics/metrics';
+import { operationIdPath } from './operations/operation-id-path';
 
 /** Large enough for a 5,000-VM import (about 3 MB) with room to spare. */
 export const JSON_BODY_LIMIT = '32mb';
@@ -37,6 +38,7 @@ export async function createApp(overrides: Partial<LifelineConfig> = {}, opts: {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), { bodyParser: false, bufferLogs: true, abortOnError: false });
   app.useLogger(app.get(Logger));
   app.use(app.get(MetricsService).middleware());
+  app.use(operationIdPath);
   app.useBodyParser('json', { limit: JSON_BODY_LIMIT });
   app.use(bodyErrors);
   // A host that orders its own shutdown (npm start stops the API, then the worker, then Temporal) opts out.

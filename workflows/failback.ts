@@ -151,6 +151,8 @@ export async function failback(input: FailbackInput): Promise<FailbackResult> {
     schedule = compiled.schedule;
     tracker.setProgress({ stages: schedule.stages.map((s) => ({ index: s.index, group: s.group, vms: s.vms.length, status: 'pending', approvalRequired: s.approvalRequired })) });
     for (const vm of schedule.vms) outcomes[vm.vm] = { status: 'pending', attempts: 0 };
+    // Every wave's VMs stay in view (the API overlays the running wave's live ones).
+    tracker.setProgress({ vms: outcomes });
     const drIpsOf = (f: FailoverVmFacts) => f.drIps ?? [];
     const stageFacts = (vms: ScheduledVm[]): Record<string, StageVmFacts> =>
       Object.fromEntries(vms.map((v) => {
@@ -265,7 +267,7 @@ export async function failback(input: FailbackInput): Promise<FailbackResult> {
       await tracker.fail(new Error(`${controls.aborted}: ${back.length} VMs failed back before the abort`), true);
       return result;
     }
-    await tracker.complete(result);
+    await tracker.complete(result, [...failed, ...blocked].map((f) => `${f.vm} not failed back (${f.reason})`));
     return result;
   } catch (err) {
     await CancellationScope.nonCancellable(async () => {

@@ -35,7 +35,9 @@ export interface VmOutcome {
   /** When its guest answered its health checks (the end of its outage on a failback). */
   healthyAt?: string;
   finishedAt?: string;
+  /** Operator attempts (a retry is a new one); the error of the last one that failed stays in `lastError`. */
   attempts: number;
+  lastError?: string;
 }
 
 export interface FailoverStageInput {
@@ -192,6 +194,7 @@ export async function failoverStage(input: FailoverStageInput): Promise<Failover
       dispatcher.recovered(vm.vm);
     } catch (err) {
       if (!(err instanceof ActivityFailure || err instanceof ApplicationFailure)) throw err;
+      o.lastError = `attempt ${o.attempts}, ${o.step}: ${errorText(err)}`;
       dispatcher.failed(vm.vm, `${o.step}: ${errorText(err)}`);
       if (critical.has(vm.vm)) paused ??= `critical VM ${vm.vm} failed at ${o.step}: ${errorText(err)}; skip or retry it, then resume`;
     }

@@ -83,6 +83,8 @@ export async function failover(input: FailoverInput): Promise<FailoverResult> {
       stages: schedule.stages.map((s) => ({ index: s.index, group: s.group, vms: s.vms.length, status: 'pending', approvalRequired: s.approvalRequired })),
     });
     for (const vm of schedule.vms) outcomes[vm.vm] = { status: 'pending', attempts: 0 };
+    // Every wave's VMs stay in view (the API overlays the running wave's live ones).
+    tracker.setProgress({ vms: outcomes });
 
     await tracker.step('notify: DR beginning', () =>
       systems.notifyTenant({ tenant: tenant.name, summary: `DR beginning for ${tenant.name} (${mode} failover${followUp ? ` of ${schedule!.vms.length} VMs left at the primary` : ''}, plan ${facts.plan.name})`, severity: 1, correlationId: id, idempotencyKey: `${id}:notify:begin` }),
@@ -197,7 +199,7 @@ export async function failover(input: FailoverInput): Promise<FailoverResult> {
       await tracker.fail(new Error(`${controls.aborted}: ${result.recovered} VMs recovered before the abort`), true);
       return result;
     }
-    await tracker.complete(result);
+    await tracker.complete(result, [...result.failed, ...result.blocked].map((f) => `${f.vm} not failed over (${f.reason})`));
     return result;
   } catch (err) {
     await CancellationScope.nonCancellable(async () => {

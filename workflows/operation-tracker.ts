@@ -107,8 +107,10 @@ export class OperationTracker {
   async waitFor<T>(what: string, wait: () => Promise<T>): Promise<T> {
     const step: OperationStep = { name: `wait: ${what}`, status: 'waiting', startedAt: new Date().toISOString() };
     this.view.steps.push(step);
+    const phase = this.view.phase;
     this.view.status = 'waiting';
     this.view.waitingFor = what;
+    this.view.phase = step.name;
     await this.publish();
     try {
       const result = await wait();
@@ -121,6 +123,7 @@ export class OperationTracker {
     } finally {
       this.view.status = 'running';
       this.view.waitingFor = null;
+      this.view.phase = phase;
       await this.publish();
     }
   }
@@ -131,8 +134,14 @@ export class OperationTracker {
     this.view.steps.push({ name: `undo: ${name}`, status: error ? 'failed' : 'compensated', startedAt: at, finishedAt: at, ...(error ? { error: errorText(error) } : {}) });
   }
 
-  async complete(result: unknown): Promise<void> {
-    this.close('completed', null);
+  /**
+   * Ends the operation as completed. `failures` (e.g. the VMs a partial failover did not recover) makes its
+   * outcome `completed-with-failures`, with the failures as its error; the status stays `completed`.
+   */
+  async complete(result: unknown, failures?: string[]): Promise<void> {
+    const partial = failures !== undefined && failures.length > 0;
+    this.close('completed', partial ? failures.join('; ') : null);
+    this.view.progress.outcome = partial ? 'completed-with-failures' : 'completed';
     this.view.result = result;
     await this.publish();
   }

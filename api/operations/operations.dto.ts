@@ -6,6 +6,10 @@ import type { OperationEntity } from '../../infra/persistence/entities';
 import type { OperationView } from '../../workflows/contracts';
 import { Bool, Int, Ip, Nested, OneOf, PageQueryDto, Text, TextArray, Uuid } from '../common/validation';
 
+/** How an ended operation came out; `completed-with-failures` keeps status `completed` (the contract's enum). */
+const OPERATION_OUTCOMES = ['completed', 'completed-with-failures', 'failed', 'cancelled'] as const;
+export type OperationOutcome = (typeof OPERATION_OUTCOMES)[number];
+
 /** The kinds an API caller may start; the others are started by workflows (children) or declarations. */
 export const STARTABLE_KINDS = ['onboarding', 'protection-change', 'failover', 'failback', 'resume', 'drill', 'fixup'] as const;
 export type StartableKind = (typeof STARTABLE_KINDS)[number];
@@ -124,7 +128,11 @@ export class OperationResponseDto {
   @ApiProperty({ nullable: true, type: String, description: 'What the operation waits for while waiting' }) waitingFor: string | null;
   @ApiProperty({ type: 'object', additionalProperties: true }) progress: Record<string, unknown>;
   @ApiProperty({ type: OperationStepDto, isArray: true }) steps: OperationStepDto[];
-  @ApiPropertyOptional({ nullable: true, type: String }) error: string | null;
+  @ApiPropertyOptional({ nullable: true, type: String, description: 'Why it failed; for completed-with-failures, what was not done (e.g. the VMs not failed over)' }) error: string | null;
+  @ApiProperty({
+    nullable: true, enum: OPERATION_OUTCOMES, enumName: 'OperationOutcome',
+    description: 'How it ended (null while it runs): completed-with-failures when it completed without some of its VMs (failed or blocked; they are named in error)',
+  }) outcome: OperationOutcome | null;
   @ApiPropertyOptional({ nullable: true }) result: unknown;
   @ApiProperty({ description: 'live: answered by the running workflow; projection: from the inventory' }) source: 'live' | 'projection';
 }
@@ -134,8 +142,15 @@ export class OperatorAnswerDto {
   @ApiProperty() detail: string;
 }
 
+/** How an operation ended: its own outcome when it recorded one, else its closing status. */
+function outcomeOf(status: OperationStatus, progress: Record<string, unknown>): OperationOutcome | null {
+  if (status === 'running' || status === 'waiting') return null;
+  const own = progress.outcome;
+  return typeof own === 'string' && (OPERATION_OUTCOMES as readonly string[]).includes(own) ? (own as OperationOutcome) : status;
+}
+
 export function mapOperation(row: OperationEntity): OperationResponseDto {
-  const { phase, waitingFor, ...progress } = (row.progress ?? {}) as Record<string, unknown>;
+  const { phase, waitingFor, outcome: _outcome, ...progress } = (row.progress ?? {}) as Record<string, unknown>;
   return {
     id: row.id,
     kind: row.kind,
@@ -150,6 +165,7 @@ export function mapOperation(row: OperationEntity): OperationResponseDto {
     progress,
     steps: (row.steps ?? []) as OperationStepDto[],
     error: row.error,
+    outcome: outcomeOf(row.status, (row.progress ?? {}) as Record<string, unknown>),
     result: row.result ?? null,
     source: 'projection',
   };
@@ -163,9 +179,10 @@ export function mapLiveOperation(row: OperationEntity, view: OperationView): Ope
     closedAt: view.closedAt,
     phase: view.phase,
     waitingFor: view.waitingFor,
-    progress: view.progress,
+    progress: Object.fromEntries(Object.entries(view.progress).filter(([k]) => k !== 'outcome')),
     steps: view.steps,
     error: view.error,
+    outcome: outcomeOf(view.status, view.progress),
     result: view.result ?? null,
     source: 'live',
   };

@@ -144,7 +144,11 @@ export class OperationsService {
 
   /** A running operation answers from its workflow; a closed one (or an unreachable one) from the projection. */
   async get(p: Principal, id: string): Promise<OperationResponseDto> {
-    const row = await this.requireOperation(p, id);
+    const row = await this.operations.findById(id);
+    if (!row && id.includes('/')) return this.getChild(p, id);
+    if (!row) throw new NotFoundError('operation', id);
+    if (row.tenantId) assertTenantVisible(p, row.tenantId, 'operation', id);
+    else if (isTenantScoped(p)) throw new NotFoundError('operation', id);
     if (row.status !== 'running' && row.status !== 'waiting') return mapOperation(row);
     try {
       const view = await this.queryProgress(id);
@@ -153,10 +157,13 @@ export class OperationsService {
       if (typeof active === 'string') {
         const wave = await this.queryProgress(active).catch(() => null);
         if (wave) {
-          view.progress = { ...view.progress, activeWave: wave.progress };
+          // Earlier waves' VMs come from the operation, the running wave's from the wave itself, live.
+          const vms = { ...(view.progress.vms as Record<string, unknown> | undefined), ...(wave.progress.vms as Record<string, unknown>) };
+          view.progress = { ...view.progress, activeWave: wave.progress, vms };
           if (wave.status === 'waiting' && view.status === 'running') {
             view.status = 'waiting';
             view.waitingFor = wave.waitingFor;
+            view.phase = `wait: ${wave.waitingFor}`;
           }
         }
       }
@@ -177,6 +184,27 @@ export class OperationsService {
       this.logger.warn(`operation ${id}: live progress unavailable (${err instanceof Error ? err.message : String(err)}); answering from the projection`);
       return mapOperation(row);
     }
+  }
+
+  /**
+   * A child workflow the API names (a wave `…/wave-1`, a fix-up `…/fixup`) without a projection of its own:
+   * it answers live, under its parent's tenant and request.
+   */
+  private async getChild(p: Principal, id: string): Promise<OperationResponseDto> {
+    const parent = await this.requireOperation(p, id.slice(0, id.indexOf('/'))).catch(() => null);
+    const view = parent ? await this.queryProgress(id).catch(() => null) : null;
+    if (!parent || !view) throw new NotFoundError('operation', id);
+    // A child that does not close its own view (a fix-up under a failover) ends when its workflow does.
+    if (!view.closedAt) {
+      const run = await (await this.handle(id)).describe().catch(() => null);
+      const closed = run && run.status.name !== 'RUNNING' ? CLOSED_AS[run.status.name] ?? 'failed' : null;
+      if (closed) Object.assign(view, { status: closed, closedAt: run?.closeTime?.toISOString() ?? null, waitingFor: null, phase: closed });
+    }
+    const row = Object.assign(new OperationEntity(), {
+      ...parent, id, kind: view.kind, status: view.status, startedAt: new Date(view.startedAt), closedAt: view.closedAt ? new Date(view.closedAt) : null,
+      progress: {}, steps: [], error: null, result: null,
+    });
+    return mapLiveOperation(row, { ...view, id });
   }
 
   async act(p: Principal, id: string, action: keyof typeof OPERATOR_ACTIONS, dto: OperatorActionDto): Promise<OperatorAnswerDto> {
@@ -365,3 +393,6 @@ function heldBy(tenant: string, operationId: string): ConflictError {
 function wrongState(tenant: string, state: string, kind: string, from: string[]): ConflictError {
   return new ConflictError(`tenant ${tenant} is ${state}; ${kind} starts only from ${from.join(' or ')}`);
 }
+
+/** How a closed workflow's status reads as an operation's. */
+const CLOSED_AS: Record<string, OperationView['status']> = { COMPLETED: 'completed', FAILED: 'failed', TIMED_OUT: 'failed', CANCELLED: 'cancelled', TERMINATED: 'cancelled', CONTINUED_AS_NEW: 'running' };

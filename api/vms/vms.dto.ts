@@ -61,6 +61,11 @@ export class ImportVmsResponseDto {
   @ApiProperty({ type: VmRefDto, isArray: true }) items: VmRefDto[];
 }
 
+export class VmSiteDto {
+  @ApiProperty({ enum: ['primary', 'dr'], description: 'primary: protected from its primary site; dr: recovered, running at the DR site' }) role: 'primary' | 'dr';
+  @ApiProperty() id: string;
+}
+
 export class VmResponseDto {
   @ApiProperty() id: string;
   @ApiProperty() tenantId: string;
@@ -72,7 +77,8 @@ export class VmResponseDto {
   @ApiProperty({ type: DiskDto, isArray: true }) disks: DiskDto[];
   @ApiProperty({ type: PrimaryIdentityDto }) primary: PrimaryIdentityDto;
   @ApiPropertyOptional({ type: DrIdentityDto, nullable: true }) dr: { hostname: string | null; ips: string[] } | null;
-  @ApiProperty({ enum: REPLICATION_STATES, enumName: 'ReplicationState' }) replicationState: ReplicationState;
+  @ApiProperty({ enum: REPLICATION_STATES, enumName: 'ReplicationState', description: 'failed-over: recovered at the DR site, not replicating' }) replicationState: ReplicationState;
+  @ApiProperty({ type: VmSiteDto, description: 'Where the VM runs now' }) site: VmSiteDto;
   @ApiPropertyOptional({ type: Number, nullable: true }) rpoLagSeconds: number | null;
   @ApiProperty() recoveryPriority: number;
   @ApiPropertyOptional({ type: String, nullable: true }) masterTarget: string | null;
@@ -89,12 +95,14 @@ export class VmPageDto {
   @ApiProperty() offset: number;
 }
 
-export function mapVm(v: ProtectedVmEntity): VmResponseDto {
+export function mapVm(v: ProtectedVmEntity, tenant: { primarySiteId: string; drSiteId: string }): VmResponseDto {
   return {
     id: v.id, tenantId: v.tenantId, name: v.name, role: v.role, os: v.os, vcpu: v.vcpu, memoryMb: v.memoryMb, disks: v.disks,
     primary: { hostname: v.primaryHostname, ips: v.primaryIps },
     dr: v.drIps === null && v.drHostname === null ? null : { hostname: v.drHostname, ips: v.drIps ?? [] },
-    replicationState: v.replicationState, rpoLagSeconds: v.rpoLagSeconds, recoveryPriority: v.recoveryPriority,
+    replicationState: v.replicationState,
+    site: v.replicationState === 'failed-over' ? { role: 'dr', id: tenant.drSiteId } : { role: 'primary', id: tenant.primarySiteId },
+    rpoLagSeconds: v.rpoLagSeconds, recoveryPriority: v.recoveryPriority,
     masterTarget: v.masterTarget, critical: Boolean(v.critical), probes: v.probes ?? [],
     createdAt: v.createdAt.toISOString(), updatedAt: v.updatedAt.toISOString(),
   };

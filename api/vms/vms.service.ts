@@ -17,18 +17,18 @@ export class VmsService {
   constructor(private readonly tenants: TenantRepository, private readonly vms: ProtectedVmRepository, private readonly uow: UnitOfWork) {}
 
   async list(p: Principal, tenantId: string, page: { limit?: number; offset?: number }): Promise<VmPageDto> {
-    await requireTenant(this.tenants, p, tenantId);
+    const tenant = await requireTenant(this.tenants, p, tenantId);
     const limit = page.limit ?? 100;
     const offset = page.offset ?? 0;
     const { items, total } = await this.vms.list(tenantId, { limit, offset });
-    return { items: items.map(mapVm), total, limit, offset };
+    return { items: items.map((v) => mapVm(v, tenant)), total, limit, offset };
   }
 
   async get(p: Principal, tenantId: string, id: string): Promise<VmResponseDto> {
-    await requireTenant(this.tenants, p, tenantId);
+    const tenant = await requireTenant(this.tenants, p, tenantId);
     const vm = await this.vms.findById(tenantId, id);
     if (!vm) throw new NotFoundError('vm', id);
-    return mapVm(vm);
+    return mapVm(vm, tenant);
   }
 
   /** All or nothing: one transaction, multi-row INSERTs in chunks. */

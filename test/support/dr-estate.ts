@@ -10,7 +10,7 @@ import { startTestWorker, type TestWorker } from './worker';
 
 /** An operation as `GET /v1/operations/{id}` answers it (the fields the tests read). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type OperationBody = { status: string; phase: string; waitingFor: string | null; error: string | null; result: any; progress: any; steps: any[] };
+export type OperationBody = { status: string; outcome: string | null; phase: string; waitingFor: string | null; error: string | null; result: any; progress: any; steps: any[] };
 
 /**
  * A DR provider's estate for workflow tests: the simulator, the API on its own inventory (SQLite unless the

@@ -55,6 +55,27 @@ describe('failover: failures and operator control', () => {
     for (const vm of dependents) expect(ops.some((e) => e.target === vm)).toBe(false);
     const left = [failing.vm, ...dependents].sort();
     expect(await runningAtDr(tenant)).toEqual(schedule.vms.map((v) => v.vm).filter((vm) => !left.includes(vm)).sort());
+    // The partial failover ends with its own outcome, naming what it left behind; every VM's status stays in view.
+    expect(op.outcome).toBe('completed-with-failures');
+    for (const vm of left) expect(op.error).toContain(`${vm} not failed over`);
+    expect(Object.keys(op.progress.vms).sort()).toEqual(schedule.vms.map((v) => v.vm).sort());
+    expect(op.progress.vms[failing.vm]).toMatchObject({ status: 'failed', attempts: 1, lastError: expect.stringMatching(/^attempt 1, recover: .*INJECTED_FAULT/) });
+    // Each VM record says where it runs, as the estate has it.
+    const records = async () => (await t.http.get(`/v1/tenants/${tenant.id}/vms?limit=100`).set(t.auth()).expect(200)).body.items as { name: string; replicationState: string; site: { role: string } }[];
+    const expectRecordsAsEstate = async () => {
+      const atDrNow = new Set(await runningAtDr(tenant));
+      for (const vm of await records()) {
+        expect({ vm: vm.name, site: vm.site.role, failedOver: vm.replicationState === 'failed-over' })
+          .toEqual({ vm: vm.name, site: atDrNow.has(vm.name) ? 'dr' : 'primary', failedOver: atDrNow.has(vm.name) });
+      }
+    };
+    await expectRecordsAsEstate();
+    // The failover's children answer under their ids as shown, '/' and all.
+    const child = await t.http.get(`/v1/operations/${id}/fixup`).set(t.auth()).expect(200);
+    expect(child.body).toMatchObject({ id: `${id}/fixup`, kind: 'fixup', status: 'completed' });
+    const wave = await t.http.get(`/v1/operations/${id}/wave-0`).set(t.auth()).expect(200);
+    expect(wave.body.progress.vms).toEqual(Object.fromEntries(Object.entries(op.progress.vms).filter(([vm]) => schedule.vms.find((v) => v.vm === vm)!.stage === 0)));
+    await t.http.get(`/v1/operations/${id}/no-such-child`).set(t.auth()).expect(404);
 
     // The failed VM is recovered later, and its dependents with it: a follow-up failover of the VMs left at the primary.
     const tenantState = async () => (await t.http.get(`/v1/tenants/${tenant.id}`).set(t.auth()).expect(200)).body.state as string;
@@ -68,6 +89,8 @@ describe('failover: failures and operator control', () => {
     const op2 = await until(second, ended);
     expect(op2.status).toBe('completed');
     expect(op2.result).toMatchObject({ status: 'failed-over', recovered: left.length, failed: [], blocked: [] });
+    expect([op2.outcome, op2.error]).toEqual(['completed', null]);
+    await expectRecordsAsEstate();
     expect(await tenantState()).toBe('failed-over');
     // The whole tenant runs at the DR site now, as the estate has it.
     expect(await runningAtDr(tenant)).toEqual(schedule.vms.map((v) => v.vm).sort());
@@ -86,6 +109,8 @@ describe('failover: failures and operator control', () => {
     expect(paused.status).toBe('waiting');
     expect(paused.waitingFor).toMatch(new RegExp(`^critical VM ${critical.vm} failed at recover`));
     expect(paused.progress.activeWave.vms[critical.vm].status).toBe('failed');
+    expect(paused.phase).toBe(`wait: ${paused.waitingFor}`);
+    expect(paused.progress.vms[critical.vm]).toMatchObject({ status: 'failed', attempts: 1, lastError: expect.stringMatching(/^attempt 1, recover: /) });
 
     // The wave running the VMs answers for them: a retry of a VM that has not failed would not take effect.
     const waveVms = paused.progress.activeWave.vms as Record<string, { status: string }>;
@@ -96,6 +121,8 @@ describe('failover: failures and operator control', () => {
     const later = schedule.vms.find((v) => v.stage > critical.stage);
     if (later) expect((await command(id, `vms/${later.vm}/retry`).expect(409)).body.message).toContain(`${later.vm} has not failed: its wave ${later.group} has not started`);
     const earlier = schedule.vms.find((v) => v.stage < critical.stage);
+    // An earlier wave's VMs stay in view while a later wave runs.
+    if (earlier) expect(paused.progress.vms[earlier.vm].status).toBe('recovered');
     if (earlier) expect((await command(id, `vms/${earlier.vm}/retry`).expect(409)).body.message).toContain(`${earlier.vm} has not failed: it is recovered`);
     await t.http.post(`/v1/operations/${encodeURIComponent(id)}/vms/no-such-vm/retry`).set(t.auth()).send({}).expect(422);
     await t.http.post(`/v1/operations/${encodeURIComponent(id)}/vms/${critical.vm}/retry`).set(t.auth()).send({ comment: 'storage fixed' }).expect(200);
@@ -103,6 +130,8 @@ describe('failover: failures and operator control', () => {
     const op = await until(id, ended);
     expect(op.status).toBe('completed');
     expect(op.result).toMatchObject({ status: 'failed-over', recovered: schedule.vms.length });
+    expect(op.outcome).toBe('completed');
+    expect(op.progress.vms[critical.vm]).toMatchObject({ status: 'recovered', attempts: 2, lastError: expect.stringMatching(/^attempt 1, recover: /) });
     // The retry was a new attempt: one failed and one successful recover call, each under its own key.
     const recovers = await estate.control.ops({ tenant: tenant.name, system: 'inmage', op: 'recover', target: critical.vm });
     expect(recovers.filter((e) => e.outcome === 'ok')).toHaveLength(1);

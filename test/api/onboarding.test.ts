@@ -1,4 +1,5 @@
 import { DataSource } from 'typeorm';
+import { recordHistory } from '../support/histories';
 import { startTestWorker, type TestWorker } from '../support/worker';
 import { startTestApp, type TestApp } from '../support/api';
 import { duplicates, expectDocumentedOrder, seedSimTenants, startOnboardingEstate, type OnboardingEstate, type SimTenant, type SimVm } from '../workflows/onboarding-fixture';
@@ -180,5 +181,6 @@ describe('onboarding through the API', () => {
     expect(owners).not.toContain(removed);
     for (const vm of added) expect(owners).toContain(vm.name);
     expect(duplicates(await estate.control.ops({ tenant: 'northwind' }))).toEqual([]);
+    await recordHistory(tw.client.workflow.getHandle(started.body.operationId), 'protection-change-add-remove');
   });
 });

@@ -3,6 +3,7 @@ import type { DemoTenant } from '../../infra/demo/demo-estate';
 import { failback, publishBackVms, replicationWait, resume } from '../../workflows';
 import { workflowIds, type FailbackInput, type ResumeInput } from '../../workflows/contracts';
 import type { TestApp } from '../support/api';
+import { recordHistory } from '../support/histories';
 import { ended, startDrEstate, type DrEstate, type SimState } from '../support/dr-estate';
 
 jest.setTimeout(240_000);
@@ -57,6 +58,8 @@ describe('failback and resume keep their histories bounded', () => {
     expect(state.inmage.pairs.filter((p) => p.direction !== 'forward' || p.state !== 'Differential Sync')).toEqual([]);
     expect(state.compute.vms.filter((v) => v.site === 'dr-1')).toEqual([]);
     expect((await t.http.get(`/v1/tenants/${tenant.id}`).set(t.auth()).expect(200)).body.state).toBe('protected');
+    await recordHistory(handle, 'failback-replication-wait-children');
+    await recordHistory(e.tw.client.workflow.getHandle(workflowIds.child(handle.workflowId, 'failback-replication')), 'replication-wait');
   });
 
   it('resume: the replication wait and the per-VM DNS and firewall calls continue as new, each call made once', async () => {
@@ -97,5 +100,7 @@ describe('failback and resume keep their histories bounded', () => {
     expect(state.compute.vms.filter((v) => v.site === 'dr-1')).toEqual([]);
     expect(state.inmage.pairs.filter((p) => p.direction !== 'forward' || p.state !== 'Differential Sync')).toEqual([]);
     expect((await t.http.get(`/v1/tenants/${other.id}`).set(t.auth()).expect(200)).body.state).toBe('protected');
+    await recordHistory(handle, 'resume-children');
+    await recordHistory(publish, 'publish-back-vms');
   });
 });

@@ -3,11 +3,13 @@ import type { FailbackResult } from '../../workflows/contracts';
 import type { Estate } from '../clients/estate-fixture';
 import type { TestApp } from '../support/api';
 import { ended, startDrEstate, type DrEstate, type OperationBody, type SimState } from '../support/dr-estate';
+import { recordHistory } from '../support/histories';
 
 /**
  * The maintenance-window gate and the operator's controls during a failback, through the API: a window in the
  * future opens at its time or on an approval; a pause holds the next wave until resumed; a skipped VM stays at
- * the DR site; an abort before the DR VMs stop leaves the tenant running at the DR site, failed over.
+ * the DR site; a critical VM that fails pauses its wave until retried; an abort before the DR VMs stop leaves the
+ * tenant running at the DR site, failed over. The controlled runs are recorded as histories (RECORD_HISTORIES=1).
  */
 describe('failback: maintenance window and operator controls', () => {
   let e: DrEstate;
@@ -63,8 +65,9 @@ describe('failback: maintenance window and operator controls', () => {
     expect(Date.parse(step(op, 'quiesce: final tag and DR VMs powered off')!.startedAt)).toBeLessThan(opens.getTime());
   });
 
-  it('pause holds the next wave until resumed; a skipped VM stays at the DR site', async () => {
+  it('pause holds the next wave until resumed; a skipped VM stays at the DR site; a failed critical VM is retried', async () => {
     const tenant = tenants[2];
+    const schedule = (await t.http.get(`/v1/recovery-plans/${tenant.planId}/preview`).set(t.auth()).expect(200)).body.schedule as { stages: { index: number; vms: string[] }[]; vms: { vm: string; critical: boolean }[] };
     const id = await failback(tenant, {});
     await e.until(id, waiting(/approval of the maintenance window/));
     await command(id, 'pause').expect(200);
@@ -77,7 +80,14 @@ describe('failback: maintenance window and operator controls', () => {
     expect(paused.steps.filter((s) => String(s.name).startsWith('wave '))).toEqual([]);
 
     const web = (await state(tenant)).compute.vms.map((v) => v.name).filter((n) => n.includes('-web-')).sort()[0];
+    const critical = schedule.vms.find((v) => v.critical && v.vm !== web)!.vm;
     await command(id, `vms/${web}/skip`).expect(200);
+    // The critical VM's first recovery at the primary fails: its wave pauses until the operator retries it.
+    await estate.control.fault({ system: 'inmage', op: 'recover', target: critical, rate: 1, status: 400, times: 1 });
+    await command(id, 'resume').expect(200);
+    const failed = await e.until(id, waiting(new RegExp(`^critical VM ${critical} failed at recover`)));
+    expect(failed.status).toBe('waiting');
+    await command(id, `vms/${critical}/retry`).expect(200);
     await command(id, 'resume').expect(200);
     const op = await e.until(id, ended);
     expect(op.error ?? null).toBeNull();
@@ -85,9 +95,13 @@ describe('failback: maintenance window and operator controls', () => {
     expect(result).toMatchObject({ status: 'partially-failed-back', failedBack: 7, skipped: [web] });
     const s = await state(tenant);
     expect(s.compute.vms.filter((v) => v.origin === 'primary' && v.power_state === 'POWERED_ON').map((v) => v.name)).not.toContain(web);
+    expect(s.compute.vms.filter((v) => v.origin === 'primary' && v.power_state === 'POWERED_ON').map((v) => v.name)).toContain(critical);
     expect(s.compute.vms.filter((v) => v.site === 'dr-1').map((v) => v.name)).toEqual([web]);
     // A VM is still at the DR site, so the tenant is still failed over (for that VM).
     expect(await tenantState(tenant)).toBe('failed-over');
+    await recordHistory(e.tw.client.workflow.getHandle(id), 'failback-pause-approve-skip-retry');
+    const wave = schedule.stages.find((st) => st.vms.includes(critical))!;
+    await recordHistory(e.tw.client.workflow.getHandle(`${id}/wave-${wave.index}`), 'failback-pause-approve-skip-retry-wave');
   });
 
   it('abort before the DR VMs stop leaves the tenant failed over, running at the DR site', async () => {
@@ -105,5 +119,6 @@ describe('failback: maintenance window and operator controls', () => {
     expect(await runningAtDr(tenant)).toEqual(before);
     expect(await tenantState(tenant)).toBe('failed-over');
     expect(await recoveries()).toBe(recoveredBefore);
+    await recordHistory(e.tw.client.workflow.getHandle(id), 'failback-abort-at-window');
   });
 });

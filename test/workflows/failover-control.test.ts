@@ -3,17 +3,19 @@ import { RecoveryPlanGroupEntity } from '../../infra/persistence/entities';
 import type { Estate } from '../clients/estate-fixture';
 import type { TestApp } from '../support/api';
 import { ended, startDrEstate, type DrEstate, type OperationBody, type SimState } from '../support/dr-estate';
+import { recordHistory } from '../support/histories';
 
 /**
  * Failures and operator control during a failover: what a failed VM holds and its recovery by a follow-up
- * failover, a critical pause, retry, skip, abort; a command that would not take effect is refused (409).
+ * failover, a critical pause, retry, a pause between waves, a gate approval, skip, abort; a command that would not
+ * take effect is refused (409). The controlled runs are recorded as histories (RECORD_HISTORIES=1).
  */
 describe('failover: failures and operator control', () => {
   let e: DrEstate;
   let t: TestApp;
   let estate: Estate;
   let tenants: DemoTenant[];
-  let schedules: Map<string, { stages: { group: string; vms: string[] }[]; vms: { vm: string; role: string; stage: number; group: string; dependsOn: string[]; critical: boolean }[] }>;
+  let schedules: Map<string, { stages: { index: number; group: string; vms: string[] }[]; vms: { vm: string; role: string; stage: number; group: string; dependsOn: string[]; critical: boolean }[] }>;
 
   beforeAll(async () => {
     e = await startDrEstate('failover-control', { tenants: 3, vmsPerTenant: 9, managementVmsPerTenant: 2, waveConcurrency: 3 });
@@ -136,32 +138,47 @@ describe('failover: failures and operator control', () => {
     const recovers = await estate.control.ops({ tenant: tenant.name, system: 'inmage', op: 'recover', target: critical.vm });
     expect(recovers.filter((e) => e.outcome === 'ok')).toHaveLength(1);
     expect(new Set(recovers.map((e) => e.idempotencyKey)).size).toBe(2);
+    await recordHistory(e.tw.client.workflow.getHandle(id), 'failover-critical-retry');
+    await recordHistory(e.tw.client.workflow.getHandle(`${id}/wave-${schedule.stages[critical.stage].index}`), 'failover-critical-retry-wave');
   });
 
-  it('waits at a gated wave; skip lets dependents go without the VM; abort ends it with what was recovered', async () => {
+  it('a pause holds the next wave; an approved gate lets its wave go; skip and abort at the last gate', async () => {
     const tenant = tenants[2];
     const schedule = schedules.get(tenant.name)!;
     const dataSource = e.dataSource;
-    const lastWave = schedule.stages[schedule.stages.length - 1].group;
-    await dataSource.manager.update(RecoveryPlanGroupEntity, { planId: tenant.planId, name: lastWave }, { approvalRequired: true });
+    const [previousWave, lastWave] = schedule.stages.slice(-2).map((s) => s.group);
+    for (const name of [previousWave, lastWave]) await dataSource.manager.update(RecoveryPlanGroupEntity, { planId: tenant.planId, name }, { approvalRequired: true });
     const id = await start(tenant);
-    const waiting = await until(id, (op) => op.waitingFor === `approval before wave ${lastWave}` || ended(op));
+    const waiting = await until(id, (op) => op.waitingFor === `approval before wave ${previousWave}` || ended(op));
     expect(waiting.status).toBe('waiting');
     await t.http.post(`/v1/operations/${encodeURIComponent(id)}/approve`).set(t.auth()).send({ gate: 'no-such-wave' }).expect(422);
     // A VM already recovered cannot be skipped, nor retried: refused, saying why, and nothing changes.
     const recoveredVm = schedule.stages[0].vms[0];
     expect((await command(id, `vms/${recoveredVm}/skip`).expect(409)).body.message).toContain(`${recoveredVm} is already recovered`);
     expect((await command(id, `vms/${recoveredVm}/retry`).expect(409)).body.message).toContain(`${recoveredVm} has not failed: it is recovered`);
-    const lastVm = schedule.stages[schedule.stages.length - 1].vms[0];
+
+    // Paused at the gate, then approved: the approved wave runs, and the pause holds the one after it.
+    await command(id, 'pause').expect(200);
+    await command(id, 'approve').expect(200);
+    const held = await until(id, (op) => /^paused by /.test(String(op.waitingFor)) || ended(op));
+    expect(held.waitingFor).toMatch(new RegExp(`^paused by .*; resume to start wave ${lastWave}$`));
+    const lastWaveVms = schedule.stages[schedule.stages.length - 1].vms;
+    const recoveredSoFar = await estate.control.ops({ tenant: tenant.name, system: 'inmage', op: 'recover', outcome: 'ok' });
+    for (const vm of schedule.stages[schedule.stages.length - 2].vms) expect(recoveredSoFar.some((e) => e.target === vm)).toBe(true);
+    for (const vm of lastWaveVms) expect(recoveredSoFar.some((e) => e.target === vm)).toBe(false);
+
+    const lastVm = lastWaveVms[0];
     await t.http.post(`/v1/operations/${encodeURIComponent(id)}/vms/${lastVm}/skip`).set(t.auth()).send({}).expect(200);
     expect((await command(id, `vms/${lastVm}/skip`).expect(409)).body.message).toContain(`${lastVm} is already skipped`);
+    await command(id, 'resume').expect(200);
+    expect((await until(id, (op) => op.waitingFor === `approval before wave ${lastWave}` || ended(op))).status).toBe('waiting');
     await t.http.post(`/v1/operations/${encodeURIComponent(id)}/abort`).set(t.auth()).send({ comment: 'customer decided to wait' }).expect(200);
     const op = await until(id, ended);
     expect(op.status).toBe('cancelled');
     expect(op.error).toMatch(/^aborted by /);
-    const lastWaveVms = schedule.stages[schedule.stages.length - 1].vms;
     const recovered = await estate.control.ops({ tenant: tenant.name, system: 'inmage', op: 'recover', outcome: 'ok' });
     for (const vm of lastWaveVms) expect(recovered.some((e) => e.target === vm)).toBe(false);
     await t.http.post(`/v1/operations/${encodeURIComponent(id)}/resume`).set(t.auth()).send({}).expect(409);
+    await recordHistory(e.tw.client.workflow.getHandle(id), 'failover-pause-gate-skip-abort');
   });
 });

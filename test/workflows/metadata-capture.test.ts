@@ -5,6 +5,7 @@ import { managementMetadataCapture } from '../../workflows';
 import { captureNowSignal, captureStatusQuery, setCaptureIntervalUpdate, type MetadataCaptureStatus } from '../../workflows/metadata-capture';
 import { startEstate, type Estate } from '../clients/estate-fixture';
 import { seedFixupTenant } from '../support/fixup-estate';
+import { recordHistory } from '../support/histories';
 import { openTestInventory, type TestInventory } from '../support/inventory';
 import { startTestWorker, type TestWorker } from '../support/worker';
 
@@ -68,8 +69,10 @@ describe('managementMetadataCapture (steady-state capture per tenant)', () => {
       expect(skipped.lastSkipReason).toMatch(/failed-over/);
       expect(skipped.lastVersion).toBe(2);
       expect(await repo.count({ where: { tenantId } })).toBe(2);
-    } finally {
       await handle.terminate('test over');
+      await recordHistory(handle, 'metadata-capture');
+    } finally {
+      await handle.terminate('test over').catch(() => undefined);
       await inventory.dataSource.getRepository(TenantEntity).update({ id: tenantId }, { state: 'protected' });
     }
   });

@@ -1,6 +1,7 @@
 import { TenantEntity } from '../../infra/persistence/entities';
 import { differentialSyncWait, onboarding } from '../../workflows';
 import { progressQuery, workflowIds } from '../../workflows/contracts';
+import { recordHistory } from '../support/histories';
 import { openTestInventory, type TestInventory } from '../support/inventory';
 import { startTestWorker, type TestWorker } from '../support/worker';
 import { duplicates, seedInventory, seedSimTenants, startOnboardingEstate, type OnboardingEstate } from './onboarding-fixture';
@@ -74,5 +75,7 @@ describe('onboarding waits for Differential Sync in a child that continues as ne
     const done = await handle.query(progressQuery);
     expect(done.progress).toMatchObject({ differentialSyncWait: null, replication: { vms: 5, inDifferentialSync: 5 } });
     expect(duplicates(await estate.control.ops({ tenant: 'adatum' }))).toEqual([]);
+    // The wait's last run: continued from an earlier one, polls until every pair is in sync.
+    await recordHistory(child, 'differential-sync-wait');
   });
 });

@@ -3,6 +3,7 @@ import { startSimulator } from '../../infra/sim/server';
 import { drCapacityWait, siteFailover } from '../../workflows';
 import { progressQuery, workflowIds } from '../../workflows/contracts';
 import type { TestApp } from '../support/api';
+import { recordHistory } from '../support/histories';
 import { startDrEstate, type DrEstate } from '../support/dr-estate';
 
 const TENANTS = [
@@ -83,6 +84,7 @@ describe('site failover', () => {
     expect(final.fabrikam.reason).toMatch(/^aborted by /);
     const fabrikam = await t.http.get(`/v1/tenants/${tenants.find((x) => x.name === 'fabrikam')!.id}`).set(t.auth()).expect(200);
     expect(fabrikam.body.state).toBe('protected');
+    await recordHistory(e.tw.client.workflow.getHandle(id), 'site-failover-tiers-abort');
   });
 
   it('waits for DR capacity in a child that continues as new, and fails the waiting tenant over once room frees', async () => {
@@ -120,5 +122,7 @@ describe('site failover', () => {
     // Fabrikam's VMs run at the DR site now.
     const fabrikamAtDr = await e.estate.clients.compute.listVms({ tenants: ['fabrikam'], sites: ['dr-1'], powerStates: ['POWERED_ON'] });
     expect(fabrikamAtDr).toHaveLength(SHAPE.vmsPerTenant + SHAPE.managementVmsPerTenant);
+    await recordHistory(handle, 'site-failover-capacity-wait');
+    await recordHistory(wait, 'dr-capacity-wait');
   });
 });

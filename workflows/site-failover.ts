@@ -6,7 +6,7 @@ import {
 } from './contracts';
 import { waitForDrCapacity } from './dr-capacity-wait';
 import { failover } from './failover';
-import { OperationTracker } from './operation-tracker';
+import { errorText, OperationTracker } from './operation-tracker';
 
 const inventory = proxyActivities<LifelineActivities>(inventoryWrite);
 const systems = proxyActivities<LifelineActivities>(quickCall);
@@ -87,8 +87,11 @@ export async function siteFailover(input: SiteFailoverInput): Promise<SiteFailov
         s.status = 'failing-over';
         s.operationId = childId;
         delete s.reason;
-        running.set(t.id, handle.result());
-        handle.result().then(
+        // One promise, its failure handled here: a failover that fails (e.g. its tenant held by another
+        // operation) is that tenant's outcome, not an unhandled rejection that fails the site failover's task.
+        const result = handle.result();
+        running.set(t.id, result);
+        result.then(
           (r) => {
             s.status = r.status === 'aborted' ? 'aborted' : r.status;
             settled.add(t.id);
@@ -96,7 +99,7 @@ export async function siteFailover(input: SiteFailoverInput): Promise<SiteFailov
           },
           (err: unknown) => {
             s.status = 'failed';
-            s.reason = err instanceof Error ? err.message : String(err);
+            s.reason = errorText(err);
             settled.add(t.id);
             changed = true;
           },

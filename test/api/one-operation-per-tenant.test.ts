@@ -83,4 +83,19 @@ describe.each(DIALECTS)('one operation per tenant (%s)', (dialect) => {
     expect(await tenantRow()).toMatchObject({ state: 'failing-over', activeOperationId: holder });
     expect((await e.estate.control.ops()).filter((o) => o.seq > seen)).toEqual([]);
   });
+
+  it("a site failover's failover of a tenant held by another operation fails naming the holder and leaves the tenant alone", async () => {
+    const holder = `protection-change:${tenant.id}:the-holder`;
+    await e.dataSource.manager.update(TenantEntity, { id: tenant.id }, { state: 'protected', activeOperationId: holder });
+    const seen = Math.max(0, ...(await e.estate.control.ops()).map((o) => o.seq));
+    const started = await e.t.http.post(`/v1/operations/site-failover/${tenant.primarySiteId}`).set(e.t.auth()).send({ requestId: 'site-down' }).expect(202);
+    const op = await e.until(started.body.operationId, ended);
+    expect(op.status).toBe('completed');
+    const status = (op.result.tenants as { tenantId: string; status: string; reason?: string; operationId?: string }[]).find((x) => x.tenantId === tenant.id);
+    expect(status).toMatchObject({ status: 'failed' });
+    expect(status?.reason).toContain(`held by operation ${holder}`);
+    expect(await tenantRow()).toMatchObject({ state: 'protected', activeOperationId: holder });
+    // The site failover read DR capacity; nothing was asked to change.
+    expect((await e.estate.control.ops()).filter((o) => o.seq > seen && !/^(list|get|find)/i.test(o.op))).toEqual([]);
+  });
 });

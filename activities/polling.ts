@@ -1,4 +1,5 @@
 import { Context } from '@temporalio/activity';
+import { isFinal } from './clm';
 
 /**
  * Polls an external job from inside an activity until `check` returns a value, heartbeating each round so
@@ -16,4 +17,23 @@ export async function pollUntil<T>(check: () => Promise<T | undefined>, opts: { 
     Context.current().heartbeat({ waiting: opts.what, waitedMs: waited });
     await Context.current().sleep(Math.min(max, Math.max(min, waited * 0.05)));
   }
+}
+
+/**
+ * A read of a job's state inside a poll: a transient failure (a 503, no answer in time) is read again on the
+ * next round instead of failing the attempt, which would ask for the job again (and the system keeps no
+ * idempotency store). A final failure still ends the poll.
+ */
+export async function readAgainLater<T>(read: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await read();
+  } catch (err) {
+    if (isFinal(err)) throw err;
+    return undefined;
+  }
+}
+
+/** A read the activity must have before it acts: transient failures are read again, heartbeating, not failed on. */
+export function readUntilAnswered<T>(what: string, read: () => Promise<T>): Promise<T> {
+  return pollUntil(() => readAgainLater(read), { what, minMs: 500 });
 }

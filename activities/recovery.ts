@@ -7,7 +7,7 @@ import type { ActivityDeps } from './deps';
 import { eachItem, type BatchOutcome } from './clm';
 import { eachLimited } from './concurrency';
 import { whileWaiting } from './heartbeat';
-import { pollUntil } from './polling';
+import { pollUntil, readAgainLater, readUntilAnswered } from './polling';
 
 /** A NIC as the VM gets it at the DR site. */
 export interface DrNic {
@@ -69,12 +69,13 @@ export function createRecoveryActivities(deps: ActivityDeps) {
    * at the failback plan's target site (the primary).
    */
   const recoveredCopy = async (tenant: string, vm: string, direction: 'forward' | 'failback'): Promise<string | null> => {
-    const server = await inmage.getServer(tenant, vm);
+    const server = await readUntilAnswered(`InMage's state of ${vm}`, () => inmage.getServer(tenant, vm));
     if (direction === 'forward') return server.recovered?.vmId ?? null;
     const back = server.failbackProtection;
-    if (!back?.planId || back.pairs.length === 0 || !back.pairs.every((p) => p.state === 'Recovered')) return null;
-    const plan = await inmage.getProtectionPlan(tenant, back.planId);
-    const copy = plan ? await compute.findVm(tenant, vm, plan.targetSite) : null;
+    const planId = back?.planId;
+    if (!planId || back.pairs.length === 0 || !back.pairs.every((p) => p.state === 'Recovered')) return null;
+    const plan = await readUntilAnswered(`failback plan of ${vm}`, () => inmage.getProtectionPlan(tenant, planId));
+    const copy = plan ? await readUntilAnswered(`${vm} at ${plan.targetSite}`, () => compute.findVm(tenant, vm, plan.targetSite)) : null;
     return copy?.vm ?? null;
   };
 
@@ -156,7 +157,7 @@ export function createRecoveryActivities(deps: ActivityDeps) {
     async recoverVm(input: { tenant: string; target: RecoveryTarget; idempotencyKey: string; direction?: 'failback' }): Promise<{ vmId: string; recoveredTo: string }> {
       const earlier = await recoveredCopy(input.tenant, input.target.vm, input.direction ?? 'forward');
       if (earlier) {
-        const detail = await compute.getVm(earlier);
+        const detail = await readUntilAnswered(`VM ${earlier}`, () => compute.getVm(earlier));
         return { vmId: earlier, recoveredTo: stringField(detail?.recoveryPoint, 'time') ?? input.target.point.at };
       }
       const spec = { recoveryPoint: toInmagePoint(input.target.point), powerOn: false, ...(input.direction ? { direction: input.direction } : {}) };
@@ -166,8 +167,8 @@ export function createRecoveryActivities(deps: ActivityDeps) {
       if (!jobId) throw ApplicationFailure.retryable(`inmage.recover gave no job for ${input.target.vm}`);
       const job = await pollUntil(
         async () => {
-          const j = await inmage.getJob(jobId);
-          if (j.state === 'running') return undefined;
+          const j = await readAgainLater(() => inmage.getJob(jobId));
+          if (j === undefined || j.state === 'running') return undefined;
           if (j.state === 'failed') throw inmage.jobFailure(j);
           return j;
         },
@@ -189,7 +190,7 @@ export function createRecoveryActivities(deps: ActivityDeps) {
     }): Promise<{ heartbeatAt: string; probes: number }> {
       // vCenter keeps no idempotency store: what an earlier attempt already did is read, not done again.
       const hostname = input.hostname.split('.')[0];
-      const now = await compute.getVm(input.vmId);
+      const now = await readUntilAnswered(`VM ${input.vmId}`, () => compute.getVm(input.vmId));
       if (!now || !hasNetwork(now, input.nics, hostname)) {
         await whileWaiting(`re-IP of ${input.vm}`, () => compute.reconfigureNetwork(input.vmId, { nics: input.nics, hostname }, `${input.idempotencyPrefix}:reIp`));
       }
@@ -198,7 +199,7 @@ export function createRecoveryActivities(deps: ActivityDeps) {
       }
       await pollUntil(
         async () => {
-          const beat = await compute.getHeartbeat(input.vmId);
+          const beat = await readAgainLater(() => compute.getHeartbeat(input.vmId));
           if (beat === 'GREEN') return true;
           if (beat === 'RED') throw ApplicationFailure.retryable(`${input.vm}: guest heartbeat is RED`);
           return undefined;

@@ -4,7 +4,7 @@ import type { DataSource } from 'typeorm';
 import { createEstateClients, estateConfigFromSimulator, type EstateClients } from '../../infra/clients';
 import { DrSitePolicyEntity, ProtectedVmEntity, SiteEntity, TenantEntity } from '../../infra/persistence/entities';
 import { SimControl, type OpEntry } from '../clients/estate-fixture';
-import { startSimulator, type RunningSimulator } from '../../infra/sim/server';
+import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../../infra/sim/server';
 
 /**
  * The simulated estate for onboarding tests: a simulator at a high time compression (a 30-minute resync
@@ -20,8 +20,8 @@ export interface OnboardingEstate {
 
 export const TIME_SCALE = 0.0005;
 
-export async function startOnboardingEstate(timeScale = TIME_SCALE): Promise<OnboardingEstate> {
-  const sim = await startSimulator({ port: 0, timeScale });
+export async function startOnboardingEstate(timeScale = TIME_SCALE, opts: Pick<SimulatorOptions, 'idempotency'> = {}): Promise<OnboardingEstate> {
+  const sim = await startSimulator({ port: 0, timeScale, ...opts });
   // Compressed clock: every call answers in milliseconds, whatever its class.
   const clients = createEstateClients(estateConfigFromSimulator(sim.url, { timeoutMs: 2_000, sideEffectTimeoutMs: 2_000, slowTimeoutMs: 2_000 }));
   return {

@@ -69,8 +69,11 @@ export function createBnaActivities(deps: ActivityDeps) {
       return { bnaId: vlan.id, vlanId: vlan.vlanId, name: vlan.name };
     },
 
-    async removeDrVlan(input: { bnaId: string; idempotencyKey: string }): Promise<{ removed: boolean }> {
-      const job = await bna.removeVlan(input.bnaId, input.idempotencyKey);
+    /** By BNA id, or by tenant and name when the VLAN's request never answered; already gone is fine. */
+    async removeDrVlan(input: { bnaId?: string; tenant?: string; name?: string; idempotencyKey: string }): Promise<{ removed: boolean }> {
+      const id = input.bnaId ?? (input.tenant && input.name ? (await bna.listVlans({ tenant: input.tenant, name: input.name }))[0]?.id : undefined);
+      if (!id) return { removed: false };
+      const job = await bna.removeVlan(id, input.idempotencyKey);
       if (job) await finishJob(job.jobId, 'VLAN removal');
       return { removed: job !== null };
     },

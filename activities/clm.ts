@@ -210,10 +210,23 @@ export function createClmActivities(deps: ActivityDeps) {
       return { clmGuid: soi.guid, hostname: soi.hostname, controlServerId: soi.controlServerId as string };
     },
 
-    /** Decommissions a control server (deregisters it from the CX); already gone is fine. */
-    async decommissionControlServer(input: { clmGuid: string; idempotencyKey: string }): Promise<{ decommissioned: boolean }> {
-      if (!(await clm.getServiceOfferingInstance(input.clmGuid))) return { decommissioned: false };
-      const task = await clm.decommissionServiceOffering(input.clmGuid, input.idempotencyKey);
+    /**
+     * Decommissions a control server (deregisters it from the CX, freeing a master target's slot); already
+     * gone is fine. Found by guid, or by tenant and hostname when the order's answer never came back. CLM
+     * cannot delete an order still provisioning: it is deleted once it completes.
+     */
+    async decommissionControlServer(input: { clmGuid?: string; tenant?: string; hostname?: string; idempotencyKey: string }): Promise<{ decommissioned: boolean }> {
+      const find = async () => {
+        if (input.clmGuid) return clm.getServiceOfferingInstance(input.clmGuid);
+        if (!input.tenant || !input.hostname) throw ApplicationFailure.nonRetryable('a control server is named by clmGuid or by tenant and hostname', 'BadInput');
+        return (await clm.findServiceOfferingInstances({ tenant: input.tenant, hostname: input.hostname }))[0] ?? null;
+      };
+      const soi = await waitUntil('the control server order to complete', async () => {
+        const s = await find();
+        return s?.state === 'PROVISIONING' ? undefined : { found: s };
+      });
+      if (!soi.found) return { decommissioned: false };
+      const task = await clm.decommissionServiceOffering(soi.found.guid, input.idempotencyKey);
       if (task) await finishTask(task.guid, 'decommission');
       return { decommissioned: true };
     },

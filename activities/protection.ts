@@ -86,6 +86,17 @@ export function createProtectionActivities(deps: ActivityDeps) {
       });
     },
 
+    /** The VMs that have no Scout agent yet: the ones a push installs, and so the ones its undo removes. */
+    async listAgentless(input: { tenant: string; vms: string[] }): Promise<string[]> {
+      const wanted = new Set(input.vms);
+      return (await inmage.listServers(input.tenant)).filter((s) => wanted.has(s.name) && !s.agentInstalled).map((s) => s.name);
+    },
+
+    /** Undo of a push: the agent uninstalled from each VM (none installed is fine). */
+    async uninstallScoutAgents(input: { tenant: string; vms: string[]; keyPrefix: string }): Promise<BatchOutcome<string, { vm: string; removed: boolean }>> {
+      return eachItem(input.vms, 8, async (vm) => ({ vm, removed: await inmage.uninstallAgent(input.tenant, vm, `${input.keyPrefix}:${vm}`) }));
+    },
+
     /** InMage's readiness checks for protecting `servers` on a master target and process server (read-only). */
     async checkProtectionReadiness(input: { tenant: string; servers: string[]; masterTargetId: string; processServerId: string }): Promise<{ passed: boolean; failures: ReadinessFailure[] }> {
       const report = await whileWaiting('readiness check', () =>

@@ -15,7 +15,7 @@ import {
   type OnboardingResult, type OperationKind, type OperatorAction, type ProvisioningInput, type VmProtectionRecord,
 } from './contracts';
 import { errorText, OperationTracker } from './operation-tracker';
-import { containerUndoSteps } from './provisioning';
+import { containerUndoSteps, UNDO_BEFORE_CREATE } from './provisioning';
 import { TenantClaim } from './tenant-claim';
 
 const act = proxyActivities<LifelineActivities>(quickCall);
@@ -291,6 +291,11 @@ export async function buildControlPlane(o: {
       mt,
     })),
   ];
+  // Each order's undo finds its server by hostname, so one whose answer never came back is decommissioned too.
+  const undoFirst = patched(UNDO_BEFORE_CREATE);
+  const decommission = (hostname: string, clmGuid?: string) => () =>
+    waits.decommissionControlServer({ ...(clmGuid ? { clmGuid } : { tenant: t, hostname }), idempotencyKey: key(`undo:soi:${hostname}`) });
+  if (undoFirst) for (const x of orders) undo.add(`control server ${x.hostname}`, decommission(x.hostname));
   const servers = await tracker.step(
     'order the InMage control plane from CLM',
     async () => {
@@ -304,7 +309,7 @@ export async function buildControlPlane(o: {
         if (s.status !== 'fulfilled') return;
         const x = orders[i];
         done.push({ role: x.role, hostname: s.value.hostname, controlServerId: s.value.controlServerId, clmGuid: s.value.clmGuid, ...(x.mt ? { osFamily: x.mt.osFamily } : {}) });
-        undo.add(`control server ${x.hostname}`, () => waits.decommissionControlServer({ clmGuid: s.value.clmGuid, idempotencyKey: key(`undo:soi:${x.hostname}`) }));
+        if (!undoFirst) undo.add(`control server ${x.hostname}`, decommission(x.hostname, s.value.clmGuid));
       });
       const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
       if (failed) throw failed.reason;
@@ -313,6 +318,10 @@ export async function buildControlPlane(o: {
     (d) => ({ servers: d.map((s) => `${s.role} ${s.hostname}`) }),
   );
 
+  if (undoFirst) {
+    const agentless = await act.listAgentless({ tenant: t, vms: o.vms });
+    undo.add('Scout agents', () => untilAllDone('uninstalling agents', agentless, (items) => act.uninstallScoutAgents({ tenant: t, vms: items, keyPrefix: key('undo:agent') })));
+  }
   await tracker.step(
     'push Scout agents',
     () => untilAllDone('pushing agents', o.vms, (items) => waits.pushScoutAgents({ tenant: t, vms: items, keyPrefix: key('agent') })),
@@ -338,6 +347,8 @@ export async function buildControlPlane(o: {
     }
   });
 
+  const undoPlan = (name: string, planId?: string) => () => blocking.deleteProtectionPlan({ tenant: t, ...(planId ? { planId } : {}), name, idempotencyKey: key(`undo:plan:${name}`) });
+  if (undoFirst) for (const p of planned) undo.add(`protection plan ${p.name}`, undoPlan(p.name));
   const plans = await tracker.step(
     'create protection plans',
     async () => {
@@ -359,7 +370,7 @@ export async function buildControlPlane(o: {
         if (s.status !== 'fulfilled') return;
         const p = planned[i];
         done.push({ id: s.value.id, name: p.name, masterTarget: p.masterTarget, processServer: p.processServer, servers: p.servers });
-        undo.add(`protection plan ${p.name}`, () => blocking.deleteProtectionPlan({ tenant: t, planId: s.value.id, name: p.name, idempotencyKey: key(`undo:plan:${p.name}`) }));
+        if (!undoFirst) undo.add(`protection plan ${p.name}`, undoPlan(p.name, s.value.id));
       });
       const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
       if (failed) throw failed.reason;

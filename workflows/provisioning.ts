@@ -1,5 +1,5 @@
 import {
-  ApplicationFailure, CancellationScope, condition, getExternalWorkflowHandle, isCancellation, proxyActivities, setHandler, workflowInfo,
+  ApplicationFailure, CancellationScope, condition, getExternalWorkflowHandle, isCancellation, patched, proxyActivities, setHandler, workflowInfo,
 } from '@temporalio/workflow';
 import type { LifelineActivities } from '../activities';
 import type { Tier } from '../infra/clients/clm';
@@ -20,6 +20,13 @@ const waits = proxyActivities<LifelineActivities>(longPoll);
 const inv = proxyActivities<LifelineActivities>(inventoryWrite);
 
 const APPROVAL = 'approval of the network container';
+/**
+ * Workflow version marker: the undos of the container, the DR VLAN and the ASA context (and in onboarding of
+ * control servers, agents and plans) are registered before the calls that create them, found by name, so an
+ * abort while a call is in flight (or its answer lost) removes what it made too.
+ */
+export const UNDO_BEFORE_CREATE = 'undo-before-create';
+
 const VIP_OWNER = 'vip-https';
 
 /** ASA context names: 1-32 letters, digits, `_ . -`. */
@@ -121,12 +128,15 @@ export async function provisioning(input: ProvisioningInput): Promise<DrContaine
     await tracker.publish();
 
     const name = `${t}-dr`;
+    // A pending order is cancelled by its deletion (its change request rejected); a completed one deleted.
+    const undoFirst = patched(UNDO_BEFORE_CREATE);
+    if (undoFirst) undo.add('network container', () => waits.deleteNetworkContainer({ ref: name, idempotencyKey: key('undo:container') }));
     const sub = await tracker.step(
       'request network container',
       () => act.requestNetworkContainer({ name, tenant: t, tier: layout.tier as Tier, site, idempotencyKey: key('container') }),
       (s) => ({ guid: s.guid, state: s.state }),
     );
-    undo.add('network container', () => waits.deleteNetworkContainer({ ref: sub.guid, idempotencyKey: key('undo:container') }));
+    if (!undoFirst) undo.add('network container', () => waits.deleteNetworkContainer({ ref: sub.guid, idempotencyKey: key('undo:container') }));
     if (sub.state === 'waiting-approval' && sub.changeRequestGuid) {
       let approver: string;
       if (facts.policy.autoApproveContainers) {
@@ -148,10 +158,12 @@ export async function provisioning(input: ProvisioningInput): Promise<DrContaine
     const outside = vlans[0];
     let inside = vlans[1] ?? vlans[0];
     if (layout.needsInmageVlan) {
+      const vlanName = `${t}-inmage`;
+      if (undoFirst) undo.add('DR VLAN', () => waits.removeDrVlan({ tenant: t, name: vlanName, idempotencyKey: key('undo:vlan:inmage') }));
       const v = await tracker.step('add DR VLAN for the InMage servers', () =>
-        waits.addDrVlan({ name: `${t}-inmage`, tenant: t, site, idempotencyKey: key('vlan:inmage') }),
+        waits.addDrVlan({ name: vlanName, tenant: t, site, idempotencyKey: key('vlan:inmage') }),
       );
-      undo.add('DR VLAN', () => waits.removeDrVlan({ bnaId: v.bnaId, idempotencyKey: key('undo:vlan:inmage') }));
+      if (!undoFirst) undo.add('DR VLAN', () => waits.removeDrVlan({ bnaId: v.bnaId, idempotencyKey: key('undo:vlan:inmage') }));
       inside = { name: v.name, role: 'inmage', vlanId: v.vlanId, subnet: null, bnaId: v.bnaId };
       vlans.push(inside);
     } else {
@@ -159,6 +171,8 @@ export async function provisioning(input: ProvisioningInput): Promise<DrContaine
     }
 
     const contextName = vpnContextName(t);
+    const undoContext = () => blocking.deleteVpnContext({ name: contextName, idempotencyKey: key('undo:asa:context') });
+    if (undoFirst) undo.add('ASA VPN context', undoContext);
     await tracker.step('create ASA VPN context', () =>
       blocking.createVpnContext({
         name: contextName,
@@ -170,7 +184,7 @@ export async function provisioning(input: ProvisioningInput): Promise<DrContaine
         idempotencyKey: key('asa:context'),
       }),
     );
-    undo.add('ASA VPN context', () => blocking.deleteVpnContext({ name: contextName, idempotencyKey: key('undo:asa:context') }));
+    if (!undoFirst) undo.add('ASA VPN context', undoContext);
     const localNetwork = inside.subnet ?? outside.subnet ?? primaryNet;
     const tunnel = await tracker.step(
       'configure IPsec VPN',

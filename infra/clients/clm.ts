@@ -540,6 +540,14 @@ export class ClmClient {
     return res.status === 404 ? null : toSoi(one(res.body));
   }
 
+  /** The tenant's instances of that hostname (an order whose answer was lost is found this way). */
+  async findServiceOfferingInstances(filter: { tenant: string; hostname: string }): Promise<ServiceOfferingInstance[]> {
+    const res = await this.call<{ results: Raw[] }>({
+      op: 'searchServiceOfferingInstances', method: 'POST', path: '/csm/ServiceOfferingInstance/search', body: params(filter),
+    });
+    return res.body.results.map(toSoi);
+  }
+
   /** Decommissions an instance (deregisters it from the CX). Null when already gone. */
   async decommissionServiceOffering(guid: string, idempotencyKey: string): Promise<ClmTask | null> {
     const res = await this.effect({

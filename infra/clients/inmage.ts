@@ -320,6 +320,12 @@ export class InmageClient {
     return running ? { job: toJob(running), alreadyInstalled: false } : { job: null, alreadyInstalled: true };
   }
 
+  /** Uninstalls the Scout agent (a push still running is cancelled). False when none was installed. */
+  async uninstallAgent(tenant: string, server: string, idempotencyKey: string): Promise<boolean> {
+    const res = await this.effect({ op: 'uninstallAgent', method: 'DELETE', path: `${this.t(tenant)}/servers/${seg(server)}/agent`, idempotencyKey, accept: [404] });
+    return res.status !== 404;
+  }
+
   /**
    * Readiness checks: `protect` (agents, MT free and within its VMDK limit, PS within 1 TB/day) or
    * `recover` (every volume in Differential Sync with a common recovery point). Read-only.

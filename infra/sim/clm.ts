@@ -828,6 +828,21 @@ export function clmSystem(sim: Sim): SystemDef {
         },
       },
       {
+        method: 'POST',
+        path: '/csm/ServiceOfferingInstance/search',
+        op: 'searchServiceOfferingInstances',
+        handle: (req) =>
+          read(() => {
+            const p = params(req);
+            const hostname = pstr(p, 'hostname') ?? literalFromCriteria(p.get('criteria'), 'hostname');
+            const tenant = pstr(p, 'tenant') ?? literalFromCriteria(p.get('criteria'), 'tenant');
+            const results = [...clm().offeringInstances.values()]
+              .filter((s) => (!hostname || s.hostname === hostname) && (!tenant || s.tenant === tenant))
+              .map(soiView);
+            return ok({ cloudClass: `${BEAN}.SearchResults`, pageNo: 1, pageSize: results.length, results });
+          }),
+      },
+      {
         method: 'GET',
         path: '/csm/ServiceOfferingInstance/:guid',
         op: 'getServiceOfferingInstance',

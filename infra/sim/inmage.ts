@@ -737,6 +737,36 @@ export function inmageSystem(sim: Sim): SystemDef {
         },
       },
       {
+        // Uninstall (a push undone): a push still running is cancelled; a server still replicating refuses.
+        method: 'DELETE',
+        path: `${v1}/tenants/:tenant/servers/:name/agent`,
+        op: 'uninstallAgent',
+        effect: true,
+        handle: (req) => {
+          const vm = sourceVm(req);
+          return {
+            tenant: vm.tenant,
+            target: vm.name,
+            run: () => {
+              for (const p of im().pairs.values()) {
+                if (p.tenant === vm.tenant && p.server === vm.name) throw refused('SERVER_PROTECTED', `${vm.name} still replicates; remove its protection plan first`);
+              }
+              const running = busy(vm.tenant, vm.name);
+              if (running?.type === 'pushAgent') {
+                running.state = 'Failed';
+                running.completedAt = sim.clock.now();
+                running.error = { code: 'CANCELLED', message: `agent push to ${vm.name} cancelled by an uninstall` };
+              } else if (!vm.agentInstalled) throw notFound(`the Scout agent on ${vm.name}`);
+              vm.agentInstalled = false;
+              // With its agent gone the CX forgets a server it no longer protects or recovered.
+              const known = im().servers.get(vmKey(vm.tenant, vm.name));
+              if (known && !known.forwardPlanId && !known.failbackPlanId && !known.recovered) im().servers.delete(vmKey(vm.tenant, vm.name));
+              return noContent();
+            },
+          };
+        },
+      },
+      {
         method: 'POST',
         path: `${v1}/tenants/:tenant/readiness-checks`,
         op: 'readinessCheck',

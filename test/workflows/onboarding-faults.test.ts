@@ -1,6 +1,7 @@
 import { TenantEntity } from '../../infra/persistence/entities';
 import { onboarding } from '../../workflows';
 import { workflowIds } from '../../workflows/contracts';
+import { effectsNotOnce, estateEffects } from '../support/estate-effects';
 import { openTestInventory, type TestInventory } from '../support/inventory';
 import { startTestWorker, type TestWorker } from '../support/worker';
 import { duplicates, expectDocumentedOrder, seedInventory, seedSimTenants, startOnboardingEstate, type OnboardingEstate } from './onboarding-fixture';
@@ -8,9 +9,10 @@ import { duplicates, expectDocumentedOrder, seedInventory, seedSimTenants, start
 jest.setTimeout(400_000);
 
 /**
- * Transient 5xx answers and timeouts on every system, one call in five: the onboarding still completes,
- * Temporal's retries and the batch rounds absorb them, and no side effect is done twice (at most one `ok`
- * entry per idempotency key in the simulator's ops log).
+ * Transient 5xx answers and timeouts on every system, one call in five, with the simulator's idempotency
+ * store off as on the real systems: the onboarding still completes, Temporal's retries and the batch rounds
+ * absorb them, and no side effect is done twice (at most one `ok` entry per idempotency key, and on the
+ * estate one container, VLAN, VPN context and tunnel, and no address held twice or by no owner).
  */
 describe('onboarding under transient faults on every system', () => {
   let estate: OnboardingEstate;
@@ -18,7 +20,7 @@ describe('onboarding under transient faults on every system', () => {
   let tw: TestWorker;
 
   beforeAll(async () => {
-    estate = await startOnboardingEstate();
+    estate = await startOnboardingEstate(undefined, { idempotency: 'none' });
     inventory = await openTestInventory('sqlite');
     tw = await startTestWorker({ dataSource: inventory.dataSource, clients: estate.clients, estateEndpoints: [] }, 'onboarding-faults');
   });
@@ -50,8 +52,10 @@ describe('onboarding under transient faults on every system', () => {
     const ops = await estate.control.ops({ tenant: 'fabrikam' });
     // The faults did hit the onboarding's calls...
     expect(ops.filter((o) => o.outcome === 'fault' || o.outcome === 'timeout').length).toBeGreaterThan(0);
-    // ...and no side effect ran twice.
+    // ...and no side effect ran twice: counted on the estate, with the simulator ignoring idempotency keys.
     expect(duplicates(ops)).toEqual([]);
+    const vms = t.vms.map((v) => v.name);
+    expect(effectsNotOnce(await estateEffects(estate.control, 'fabrikam'), { vms, network: true, owners: [...vms, 'vip-https'] })).toEqual([]);
     expectDocumentedOrder(ops, 'fabrikam');
   });
 });

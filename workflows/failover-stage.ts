@@ -1,5 +1,5 @@
 import {
-  ActivityFailure, ApplicationFailure, condition, continueAsNew, proxyActivities, setHandler, workflowInfo,
+  ActivityFailure, ApplicationFailure, condition, continueAsNew, patched, proxyActivities, setHandler, workflowInfo,
 } from '@temporalio/workflow';
 import type { LifelineActivities } from '../activities';
 import type { DrNic, RecoveryTarget, VmProbe } from '../activities/recovery';
@@ -63,6 +63,9 @@ export interface FailoverStageResult {
   outcomes: Record<string, VmOutcome>;
   aborted: boolean;
 }
+
+/** Workflow version marker: a wave paused by a critical VM's failure stays open until resumed, though done. */
+const CRITICAL_PAUSE_HOLDS_WAVE = 'critical-pause-holds-wave';
 
 /** Past this many events the stage drains its in-flight VMs and continues as new (limit: 10,000). */
 const HISTORY_SOFT_LIMIT = 6_000;
@@ -212,7 +215,10 @@ export async function failoverStage(input: FailoverStageInput): Promise<Failover
       }
     }
     if (dispatcher.inFlight === 0) {
-      if (dispatcher.done || aborted) break;
+      if (aborted) break;
+      // A critical VM's failure holds its wave for the operator (retry or skip it, then resume), even when it
+      // was the wave's last VM: the wave ends only once resumed.
+      if (dispatcher.done && !(paused && patched(CRITICAL_PAUSE_HOLDS_WAVE))) break;
       if (draining) {
         await continueAsNew<typeof failoverStage>({ ...input, preSkipped: [], carried: { state: dispatcher.state, outcomes, paused } });
       }

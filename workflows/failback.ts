@@ -5,6 +5,7 @@ import type { FailoverVmFacts } from '../activities/failover-inventory';
 import { compilePlan } from '../domain/plan-compiler';
 import { restrictPlan, type ExecutionSchedule, type RecoveryPlanSpec, type ScheduledVm } from '../domain/recovery-plan';
 import type { VmRunStatus } from '../domain/stage-dispatcher';
+import { forecastRecovery, RECOVERY_STEP_DURATIONS } from '../domain/step-durations';
 import { blockingCall, inventoryWrite, longPoll } from './activity-options';
 import { untilAllDone } from './batch';
 import { Compensations } from './compensation';
@@ -149,7 +150,15 @@ export async function failback(input: FailbackInput): Promise<FailbackResult> {
     const compiled = compilePlan(restrictPlan(facts.plan.spec, chosen), chosen.map((n) => planVms.get(n)!), facts.plan.caps);
     if (!compiled.ok) throw ApplicationFailure.nonRetryable(`recovery plan ${facts.plan.name} no longer compiles: ${compiled.problems.map((p) => p.message).join('; ')}`);
     schedule = compiled.schedule;
-    tracker.setProgress({ stages: schedule.stages.map((s) => ({ index: s.index, group: s.group, vms: s.vms.length, status: 'pending', approvalRequired: s.approvalRequired })) });
+    // The outage runs from the DR power-off: the RTO clock, the forecast and the ETA count from there.
+    const forecast = forecastRecovery(schedule);
+    const rtoDeadline = new Date(Date.parse(quiesce.outageStartedAt) + tenant.rtoMinutes * 60_000).toISOString();
+    tracker.setProgress({
+      stages: schedule.stages.map((s) => ({ index: s.index, group: s.group, vms: s.vms.length, status: 'pending', approvalRequired: s.approvalRequired })),
+      rto: { targetMinutes: tenant.rtoMinutes, startedAt: quiesce.outageStartedAt, deadline: rtoDeadline },
+      forecast: { lowerBoundSeconds: forecast.lowerBound, estimatedMakespanSeconds: forecast.estimatedMakespan, stepDurations: RECOVERY_STEP_DURATIONS },
+      eta: new Date(Date.now() + forecast.estimatedMakespan * 1000).toISOString(),
+    });
     for (const vm of schedule.vms) outcomes[vm.vm] = { status: 'pending', attempts: 0 };
     // Every wave's VMs stay in view (the API overlays the running wave's live ones).
     tracker.setProgress({ vms: outcomes });
@@ -162,7 +171,7 @@ export async function failback(input: FailbackInput): Promise<FailbackResult> {
       }));
 
     await runWaves({
-      kind: 'failback', operationId: id, tenant, planId: facts.plan.id, schedule, outcomes, controls, tracker, facts: stageFacts,
+      kind: 'failback', operationId: id, tenant, planId: facts.plan.id, schedule, outcomes, controls, tracker, facts: stageFacts, forecast,
       afterWave: () => tracker.publish(),
     });
 

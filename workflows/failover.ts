@@ -1,12 +1,13 @@
 import { ApplicationFailure, CancellationScope, executeChild, isCancellation, patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { LifelineActivities } from '../activities';
 import type { DrNic, RecoveryTarget } from '../activities/recovery';
-import { compilePlan, forecastSchedule } from '../domain/plan-compiler';
+import { compilePlan } from '../domain/plan-compiler';
+import { forecastRecovery, RECOVERY_STEP_DURATIONS } from '../domain/step-durations';
 import { restrictPlan, type ExecutionSchedule, type ScheduledVm } from '../domain/recovery-plan';
 import type { VmRunStatus } from '../domain/stage-dispatcher';
 import { blockingCall, inventoryWrite, serviceSweep } from './activity-options';
 import {
-  FailoverInput, FailoverResult, FailoverStepDurations, FixupInput, FixupReport, MANAGEMENT_FIXUP_WORKFLOW, workflowIds,
+  FailoverInput, FailoverResult, FixupInput, FixupReport, MANAGEMENT_FIXUP_WORKFLOW, workflowIds,
 } from './contracts';
 import type { StageVmFacts, VmOutcome } from './failover-stage';
 import { closeOperationTickets, closesTicketAtEnd, closeTicketsOnFailure } from './operation-ticket';
@@ -27,8 +28,6 @@ const { captureManagementMetadata } = proxyActivities<LifelineActivities>({ ...s
  */
 const CAPTURE_BEFORE_FAILOVER = 'capture-management-metadata-before-failover';
 
-/** Typical real-world step times (seconds) for the ETA, when the caller gives none. */
-export const DEFAULT_STEP_DURATIONS: FailoverStepDurations = { recover: 300, reIp: 30, powerOn: 45, boot: 120, publish: 5 };
 
 /** Workflow version marker: inventory records of a wave written beside the next wave's start. */
 const BOOKKEEPING_BESIDE_NEXT_WAVE = 'failover-bookkeeping-beside-next-wave';
@@ -75,8 +74,9 @@ export async function failover(input: FailoverInput): Promise<FailoverResult> {
       : compilePlan(facts.plan.spec, facts.vms, { ...facts.plan.caps, ...(input.perSiteCap ? { perSite: input.perSiteCap } : {}) });
     if (!compiled.ok) throw ApplicationFailure.nonRetryable(`recovery plan ${facts.plan.name} no longer compiles: ${compiled.problems.map((p) => p.message).join('; ')}`);
     schedule = compiled.schedule;
-    const durations = input.stepDurations ?? DEFAULT_STEP_DURATIONS;
-    const forecast = forecastSchedule({ schedule, durations: { recover: durations.recover, start: durations.reIp + durations.powerOn + durations.boot, publish: durations.publish } });
+    // The same durations and forecast as the plan's preview, so its estimate is this operation's first ETA.
+    const durations = input.stepDurations ?? RECOVERY_STEP_DURATIONS;
+    const forecast = forecastRecovery(schedule, durations);
     tracker.setProgress({
       forecast: { lowerBoundSeconds: forecast.lowerBound, estimatedMakespanSeconds: forecast.estimatedMakespan, stepDurations: durations },
       eta: new Date(Date.parse(tracker.view.startedAt) + forecast.estimatedMakespan * 1000).toISOString(),
@@ -132,15 +132,13 @@ export async function failover(input: FailoverInput): Promise<FailoverResult> {
 
     const bookkeeping: Promise<unknown>[] = [];
     await runWaves({
-      kind: 'failover', operationId: id, tenant, planId: facts.plan.id, schedule, outcomes, controls, tracker, facts: stageFacts,
+      kind: 'failover', operationId: id, tenant, planId: facts.plan.id, schedule, outcomes, controls, tracker, facts: stageFacts, forecast,
       onStart: () => { anythingStarted = true; },
-      afterWave: ({ stage, vms, result }) => {
+      afterWave: ({ vms, result }) => {
         const record = {
           tenantId: tenant.id,
           vms: vms.filter((v) => result.outcomes[v.vm].status === 'recovered').map((v) => ({ name: v.vm, drIps: identities[v.vm].nics.map((n) => n.ip), drHostname: identities[v.vm].hostname })),
         };
-        const remaining = forecast.stages.filter((s) => s.index > stage.index).reduce((sum, s) => sum + (s.end - s.start), 0);
-        tracker.setProgress({ eta: new Date(Date.now() + remaining * 1000).toISOString() });
         if (patched(BOOKKEEPING_BESIDE_NEXT_WAVE)) {
           // The next wave does not read these records: they are written while it starts, not before.
           const write = inventory.recordRecoveredVms(record);

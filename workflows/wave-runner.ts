@@ -1,5 +1,5 @@
 import { condition, executeChild } from '@temporalio/workflow';
-import type { ExecutionSchedule, ScheduledVm, ScheduleStage } from '../domain/recovery-plan';
+import type { ExecutionSchedule, Forecast, ScheduledVm, ScheduleStage } from '../domain/recovery-plan';
 import type { VmRunStatus } from '../domain/stage-dispatcher';
 import { searchAttributes, workflowIds } from './contracts';
 import { failoverStage, type FailoverStageResult, type StageVmFacts, type VmOutcome } from './failover-stage';
@@ -32,6 +32,8 @@ export async function runWaves(o: {
   controls: WaveControls;
   tracker: OperationTracker;
   facts: (vms: ScheduledVm[]) => Record<string, StageVmFacts>;
+  /** The schedule's forecast: after each wave the ETA is recomputed from it at the pace the waves kept. */
+  forecast?: Forecast;
   /** A wave is about to change something. */
   onStart?: () => void;
   /** A wave's bookkeeping; what it leaves running in the background goes on beside the next wave. */
@@ -86,11 +88,26 @@ export async function runWaves(o: {
     Object.assign(outcomes, result.outcomes);
     stageProgress.status = result.aborted ? 'aborted' : 'done';
     stageProgress.counts = countsOf(result.outcomes);
+    if (o.forecast) tracker.setProgress({ eta: etaAfter(o.forecast, stage.index, tracker.view.steps) });
     // Awaited only when it must finish first: an extra await would reorder the commands it leaves in flight.
     const after = o.afterWave({ stage, vms: stageVms, result });
     if (after) await after;
     if (result.aborted) break;
   }
+}
+
+/**
+ * The ETA after a wave: the forecast time of the waves still to run, at the pace the waves so far kept
+ * (their actual time over their forecast time). Waits between waves (a pause, an approval) are not the
+ * waves' pace: they delay the ETA by their length, as they have already by ending later.
+ */
+function etaAfter(forecast: Forecast, stageIndex: number, steps: { name: string; durationMs?: number }[]): string {
+  const ran = forecast.stages.filter((s) => s.index <= stageIndex && s.end > s.start);
+  const planned = ran.reduce((sum, s) => sum + (s.end - s.start), 0);
+  const actual = steps.filter((s) => /^wave \d+: /.test(s.name)).reduce((sum, s) => sum + (s.durationMs ?? 0) / 1000, 0);
+  const pace = planned > 0 && actual > 0 ? actual / planned : 1;
+  const remaining = forecast.stages.filter((s) => s.index > stageIndex).reduce((sum, s) => sum + (s.end - s.start), 0);
+  return new Date(Date.now() + remaining * pace * 1000).toISOString();
 }
 
 function minCap(a: number | null, b: number | null): number | null {

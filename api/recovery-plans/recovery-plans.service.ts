@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { compilePlan, forecastSchedule } from '../../domain/plan-compiler';
+import { compilePlan } from '../../domain/plan-compiler';
+import { forecastRecovery, RECOVERY_STEP_DURATIONS } from '../../domain/step-durations';
 import type { CompileResult, PlanVm, RecoveryPlanSpec, ScheduleCaps } from '../../domain/recovery-plan';
 import type { RecoveryPlanEntity, RecoveryPlanGroupEntity } from '../../infra/persistence/entities';
 import {
@@ -13,8 +14,6 @@ import {
   mapPlan, mapPlanSummary, type PlanPreviewDto, type RecoveryPlanBodyDto, type RecoveryPlanResponseDto, type RecoveryPlanSummaryDto,
 } from './recovery-plans.dto';
 
-/** Seconds per step of one VM for the preview's forecast, until measured durations are recorded. */
-export const DEFAULT_STEP_DURATIONS = { recover: 120, reIp: 15, powerOn: 60, healthCheck: 30 };
 
 const toPlanVm = (v: VmPlanFacts): PlanVm => ({
   name: v.name, role: v.role, critical: Boolean(v.critical), ...(v.masterTarget ? { masterTarget: v.masterTarget } : {}),
@@ -110,8 +109,9 @@ export class RecoveryPlansService {
       // Stored plans were valid when written; the inventory has changed since (e.g. a new VM role).
       throw new ConflictError(`recovery plan no longer compiles: ${result.problems.map((x) => x.message).join('; ')}`);
     }
-    const forecast = forecastSchedule({ schedule: result.schedule, durations: DEFAULT_STEP_DURATIONS });
-    return { planId: id, revision: record.plan.revision, stepDurations: DEFAULT_STEP_DURATIONS, schedule: result.schedule, forecast };
+    // The step durations and forecast a failover of this plan starts with: its first ETA is this estimate.
+    const forecast = forecastRecovery(result.schedule);
+    return { planId: id, revision: record.plan.revision, stepDurations: { ...RECOVERY_STEP_DURATIONS }, schedule: result.schedule, forecast };
   }
 
   private async visiblePlan(plans: RecoveryPlanRepository, p: Principal, id: string): Promise<PlanRecord> {

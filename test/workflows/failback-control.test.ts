@@ -47,6 +47,10 @@ describe('failback: maintenance window and operator controls', () => {
     const op = await e.until(id, ended);
     expect(op.error ?? null).toBeNull();
     expect(op.result as FailbackResult).toMatchObject({ status: 'failed-back', failedBack: 8 });
+    // A failback shows its RTO clock (from the DR power-off), its forecast with its bound, and an ETA.
+    expect(op.progress.rto).toMatchObject({ targetMinutes: expect.any(Number), startedAt: step(op, 'quiesce: final tag and DR VMs powered off')!.startedAt });
+    expect(op.progress.forecast.lowerBoundSeconds).toBeLessThanOrEqual(op.progress.forecast.estimatedMakespanSeconds);
+    expect(Date.parse(op.progress.eta)).toBeGreaterThan(Date.parse(op.progress.rto.startedAt));
     // Nobody approved: the DR VMs stopped only once the window opened.
     expect(op.progress.approvals ?? []).toEqual([]);
     expect(Date.parse(step(op, 'quiesce: final tag and DR VMs powered off')!.startedAt)).toBeGreaterThanOrEqual(opens.getTime());

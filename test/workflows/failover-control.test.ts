@@ -17,6 +17,8 @@ describe('failover: failures and operator control', () => {
   let tenants: DemoTenant[];
   let schedules: Map<string, { stages: { index: number; group: string; vms: string[] }[]; vms: { vm: string; role: string; stage: number; group: string; dependsOn: string[]; critical: boolean }[] }>;
 
+  const previews = new Map<string, { stepDurations: Record<string, number>; forecast: { lowerBound: number; estimatedMakespan: number } }>();
+
   beforeAll(async () => {
     e = await startDrEstate('failover-control', { tenants: 3, vmsPerTenant: 9, managementVmsPerTenant: 2, waveConcurrency: 3 });
     ({ t, estate, tenants } = e);
@@ -24,6 +26,7 @@ describe('failover: failures and operator control', () => {
     for (const tenant of tenants) {
       const preview = await t.http.get(`/v1/recovery-plans/${tenant.planId}/preview`).set(t.auth()).expect(200);
       schedules.set(tenant.name, preview.body.schedule);
+      previews.set(tenant.name, preview.body);
     }
   });
   afterAll(async () => e?.close());
@@ -112,6 +115,12 @@ describe('failover: failures and operator control', () => {
     expect(paused.waitingFor).toMatch(new RegExp(`^critical VM ${critical.vm} failed at recover`));
     expect(paused.progress.activeWave.vms[critical.vm].status).toBe('failed');
     expect(paused.phase).toBe(`wait: ${paused.waitingFor}`);
+    // One forecast: the plan's preview estimated what the operation started with, bound beside the estimate.
+    const preview = previews.get(tenant.name)!;
+    expect(paused.progress.forecast).toEqual({
+      lowerBoundSeconds: preview.forecast.lowerBound, estimatedMakespanSeconds: preview.forecast.estimatedMakespan, stepDurations: preview.stepDurations,
+    });
+    expect(preview.forecast.lowerBound).toBeLessThanOrEqual(preview.forecast.estimatedMakespan);
     expect(paused.progress.vms[critical.vm]).toMatchObject({ status: 'failed', attempts: 1, lastError: expect.stringMatching(/^attempt 1, recover: /) });
 
     // The wave running the VMs answers for them: a retry of a VM that has not failed would not take effect.

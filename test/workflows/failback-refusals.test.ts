@@ -116,4 +116,21 @@ describe('failback: refuse before acting, undo what a failure did', () => {
     // Repaired: a second reconcile finds nothing to change.
     expect((await t.http.post(`/v1/tenants/${a.id}/reconcile`).set(t.auth()).send({}).expect(200)).body.changed).toBe(false);
   });
+
+  it('reconcile is refused while the operation holding the tenant runs, and releases its claim once that run is gone', async () => {
+    // b's failover hangs on InMage: it runs, and holds b.
+    await estate.control.fault({ system: 'inmage', tenant: b.name, timeout: true });
+    const fo = await t.http.post('/v1/operations').set(t.auth()).send({ kind: 'failover', tenantId: b.id, requestId: 'fo-hangs' }).expect(202);
+    const holder = fo.body.operationId as string;
+    const refused = await t.http.post(`/v1/tenants/${b.id}/reconcile`).set(t.auth()).send({}).expect(409);
+    expect(refused.body.operationId).toBe(holder);
+
+    // The run is terminated (as a crashed or abandoned run would be): its claim is stale, and reconcile frees it.
+    await e.tw.client.workflow.getHandle(holder).terminate('test: the run is gone');
+    await estate.control.request('DELETE', '/_sim/faults');
+    expect((await tenantRow(b.id)).activeOperationId).toBe(holder);
+    const res = await t.http.post(`/v1/tenants/${b.id}/reconcile`).set(t.auth()).send({}).expect(200);
+    expect(res.body.after).toEqual({ state: 'protected', primarySiteId: b.primarySiteId, activeOperationId: null });
+    expect(await tenantRow(b.id)).toMatchObject({ state: 'protected', activeOperationId: null });
+  });
 });

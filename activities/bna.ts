@@ -1,7 +1,9 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { eachItem, waitUntil, type BatchOutcome } from './clm';
+import type { MappedAddress } from '../domain/ip-mapping';
 import type { ActivityDeps } from './deps';
 import { whileWaiting } from './heartbeat';
+import { loadDrAddressPlan, mappedPools, releaseMappedAddresses, reserveMappedAddress, type MappedReservation } from './ip-mapping';
 
 export interface IpReservationResult {
   owner: string;
@@ -58,6 +60,25 @@ export function createBnaActivities(deps: ActivityDeps) {
       // Released addresses are not found again, so a retry only works on what is left.
       if (out.retry.length > 0) throw ApplicationFailure.retryable(`${out.retry.length} addresses not released yet: ${out.lastError}`, 'BatchIncomplete');
       return { released: out.done.filter(Boolean).length };
+    },
+
+    /**
+     * Pre-flight of the IP mapping: each workload VM's mapped DR addresses, and the VMs it cannot place (no
+     * override and no rule covering an address, or two VMs on one address).
+     */
+    async planDrAddresses(input: { tenantId: string }): Promise<{ addresses: MappedAddress[]; problems: { vm: string; reason: string }[] }> {
+      return loadDrAddressPlan(deps.dataSource, input.tenantId);
+    },
+
+    /** Reserves each mapped address in BNA for its owner at the DR site (kept while the tenant is protected). */
+    async reserveMappedIps(input: { tenant: string; site: string; addresses: MappedAddress[]; keyPrefix: string }): Promise<BatchOutcome<MappedAddress, MappedReservation>> {
+      const pools = mappedPools(bna, input.tenant, input.site);
+      return eachItem(input.addresses, 8, (a) => reserveMappedAddress(bna, pools, input.tenant, a, `${input.keyPrefix}:${a.owner}`));
+    },
+
+    /** Releases the tenant's mapped addresses (of `owners`, or all), found by owner: an onboarding undone, VMs no longer protected. */
+    async releaseMappedIps(input: { tenant: string; site?: string; owners?: string[]; keyPrefix: string }): Promise<{ released: number }> {
+      return { released: await releaseMappedAddresses(bna, input.tenant, input.site, input.owners ?? null, input.keyPrefix) };
     },
 
     /** A new DR VLAN for the tenant (a BNA job); one of that name already there counts. */

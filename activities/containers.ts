@@ -5,6 +5,7 @@ import { createTypeOrmRepositories } from '../infra/persistence/repositories';
 import type { DrContainerRecord, VmProtectionRecord } from '../workflows/contracts';
 import { DEFAULT_SITE_POLICY } from '../domain/site-policy';
 import type { ActivityDeps } from './deps';
+import { loadDrAddressPlan } from './ip-mapping';
 
 export interface OnboardingFacts {
   tenant: { id: string; name: string; tier: string; state: string };
@@ -12,6 +13,8 @@ export interface OnboardingFacts {
   drSite: { id: string; name: string };
   policy: { autoApproveContainers: boolean; approvalReminderSeconds: number; approvalEscalationSeconds: number };
   vms: { name: string; role: string; primaryHostname: string; primaryIps: string[]; replicationState: string; drIps: string[] | null }[];
+  /** Each workload VM's DR addresses by the tenant's IP mapping (management VMs take set-aside addresses). */
+  drAddresses?: Record<string, string[]>;
 }
 
 /** Inventory reads and writes of onboarding: facts about the tenant, the DR container record, VM protection. */
@@ -28,6 +31,8 @@ export function createContainerActivities(deps: ActivityDeps) {
       if (!primary || !dr) throw ApplicationFailure.nonRetryable(`tenant ${tenant.name} has no primary or DR site`, 'SiteNotFound');
       const policy = await em().findOneBy(DrSitePolicyEntity, { siteId: dr.id });
       const vms = await em().find(ProtectedVmEntity, { where: { tenantId: tenant.id }, order: { name: 'ASC' } });
+      const drAddresses: Record<string, string[]> = {};
+      for (const a of (await loadDrAddressPlan(deps.dataSource, tenant.id)).addresses) drAddresses[a.vm] = [...(drAddresses[a.vm] ?? []), a.address];
       return {
         tenant: { id: tenant.id, name: tenant.name, tier: tenant.tier, state: tenant.state },
         primarySite: { id: primary.id, name: primary.name },
@@ -43,6 +48,7 @@ export function createContainerActivities(deps: ActivityDeps) {
           replicationState: v.replicationState,
           drIps: v.drIps,
         })),
+        drAddresses,
       };
     },
 

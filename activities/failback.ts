@@ -3,6 +3,7 @@ import { In, Not } from 'typeorm';
 import { DrContainerEntity, ProtectedVmEntity, SiteEntity, TenantEntity } from '../infra/persistence/entities';
 import type { VmProtectionRecord } from '../workflows/contracts';
 import type { ActivityDeps } from './deps';
+import { MAPPED_PURPOSE } from './ip-mapping';
 import { eachItem, type BatchOutcome } from './clm';
 import { writeVmProtection } from './containers';
 import { whileWaiting } from './heartbeat';
@@ -196,13 +197,17 @@ export function createFailbackActivities(deps: ActivityDeps) {
       }));
     },
 
-    /** The VMs' DR data addresses released in BNA. */
+    /**
+     * The VMs' DR data addresses released in BNA: those a failover took from the tenant's pool. A mapped
+     * address stays reserved while the tenant is protected, so that nothing else takes it before the next failover.
+     */
     async releaseDrDataIps(input: { tenant: string; vms: string[]; idempotencyPrefix: string }): Promise<BatchOutcome<string, { vm: string; released: boolean }>> {
       const pools = await bna.listIpPools({ tenant: input.tenant, purpose: 'dr-data' });
       return whileWaiting('release of the DR data addresses', () => eachItem(input.vms, 8, async (vm) => {
         let released = false;
         for (const pool of pools) {
           const held = await bna.findReservation(pool.id, vm, input.tenant);
+          if (held?.purpose === MAPPED_PURPOSE) continue;
           if (held && (await bna.releaseIp(pool.id, held.address, `${input.idempotencyPrefix}:releaseIp:${vm}`))) released = true;
         }
         return { vm, released };

@@ -7,6 +7,7 @@ import type { ActivityDeps } from './deps';
 import { eachItem, type BatchOutcome } from './clm';
 import { eachLimited } from './concurrency';
 import { whileWaiting } from './heartbeat';
+import { loadDrAddressPlan, mappedPools, reserveMappedAddress } from './ip-mapping';
 import { pollUntil, readAgainLater, readUntilAnswered } from './polling';
 
 /** A NIC as the VM gets it at the DR site. */
@@ -86,6 +87,8 @@ export function createRecoveryActivities(deps: ActivityDeps) {
      */
     async preflightFailover(input: {
       tenant: string;
+      /** With it, the tenant's IP mapping is checked too: a VM it places no DR address for is refused. */
+      tenantId?: string;
       drSite: string;
       vms: { name: string; vcpu: number; memoryMb: number }[];
       recoveryPoint: RecoveryPointRequest;
@@ -111,6 +114,10 @@ export function createRecoveryActivities(deps: ActivityDeps) {
         if (choice.ok) targets.push({ vm, point: choice.point.kind === 'tag' ? { kind: 'tag', tag: choice.point.tag, at: choice.point.at } : choice.point });
         else problems.push({ vm, reason: choice.reason });
       }
+      if (input.tenantId) {
+        const scheduled = new Set(names);
+        problems.push(...(await loadDrAddressPlan(deps.dataSource, input.tenantId)).problems.filter((p) => scheduled.has(p.vm)));
+      }
 
       const site = await compute.getCapacity(input.drSite);
       const neededVcpu = input.vms.reduce((s, v) => s + v.vcpu, 0);
@@ -127,26 +134,44 @@ export function createRecoveryActivities(deps: ActivityDeps) {
     },
 
     /**
-     * The DR identity of each VM: a per-VM override or an address the inventory already holds, else a
-     * reservation in the tenant's DR data pool in BNA (held per VM, so a repeat returns the same address).
+     * The DR identity of each VM: a management VM's address from the DR site's set-aside pool, a workload VM's
+     * mapped addresses (override, else subnet rule), each reserved in BNA by owner, so a repeat adopts what the
+     * owner already holds and nothing else can take it.
      */
     async reserveDrIdentities(input: {
       tenant: string;
-      vms: { name: string; drIps: string[] | null; primaryIps: string[]; hostname: string }[];
+      tenantId: string;
+      drSite: string;
+      vms: { name: string; role: string; hostname: string }[];
       idempotencyPrefix: string;
     }): Promise<Record<string, { hostname: string; nics: DrNic[] }>> {
-      const pools = await bna.listIpPools({ tenant: input.tenant, purpose: 'dr-data' });
-      const pool = pools[0];
+      const plan = await loadDrAddressPlan(deps.dataSource, input.tenantId);
+      const names = new Set(input.vms.map((v) => v.name));
+      const problems = plan.problems.filter((p) => names.has(p.vm));
+      if (problems.length > 0) {
+        throw ApplicationFailure.nonRetryable(`the IP mapping places no DR address for ${problems.map((p) => `${p.vm}: ${p.reason}`).join('; ')}`, 'IpMappingIncomplete', problems);
+      }
+      const pools = mappedPools(bna, input.tenant, input.drSite);
+      const setAside = input.vms.some((v) => v.role === 'management')
+        ? ((await bna.listIpPools({ site: input.drSite, purpose: 'management' })).find((p) => p.tenant === null) ?? null)
+        : null;
       const out: Record<string, { hostname: string; nics: DrNic[] }> = {};
-      await eachLimited(input.vms, 16, async (vm) => {
-        if (vm.drIps?.length) {
-          out[vm.name] = { hostname: vm.hostname, nics: vm.drIps.map((ip) => ({ ip, prefixLength: pool?.prefixLength ?? 24, gateway: pool?.gateway ?? '' })) };
+      // A new pool for a rule's DR subnet takes BNA seconds before the first reservation: beat meanwhile.
+      await whileWaiting('DR address reservations in BNA', () => eachLimited(input.vms, 16, async (vm) => {
+        const key = `${input.idempotencyPrefix}:${vm.name}`;
+        if (vm.role === 'management') {
+          if (!setAside) throw ApplicationFailure.nonRetryable(`no set-aside (management) IP pool at ${input.drSite} in BNA for ${vm.name}`, 'NoManagementPool');
+          const r = await bna.reserveIp(setAside.id, { owner: vm.name, tenant: input.tenant, purpose: 'dr-management' }, key);
+          out[vm.name] = { hostname: vm.hostname, nics: [{ ip: r.address, prefixLength: setAside.prefixLength, gateway: setAside.gateway }] };
           return;
         }
-        if (!pool) throw ApplicationFailure.nonRetryable(`no DR data IP pool in BNA for tenant ${input.tenant}, and ${vm.name} has no DR address`, 'NoDrIdentity');
-        const r = await bna.reserveIp(pool.id, { owner: vm.name, tenant: input.tenant, purpose: 'dr-data' }, `${input.idempotencyPrefix}:${vm.name}`);
-        out[vm.name] = { hostname: vm.hostname, nics: [{ ip: r.address, prefixLength: r.prefixLength, gateway: r.gateway }] };
-      });
+        const nics: DrNic[] = [];
+        for (const a of plan.addresses.filter((x) => x.vm === vm.name)) {
+          const r = await reserveMappedAddress(bna, pools, input.tenant, a, `${key}:${a.owner}`);
+          nics.push({ ip: r.address, prefixLength: r.prefixLength, gateway: r.gateway });
+        }
+        out[vm.name] = { hostname: vm.hostname, nics };
+      }));
       return out;
     },
 

@@ -92,3 +92,61 @@ export function mapToDr(primaryIp: string, rules: SubnetRule[], override?: strin
   const host = (ip & ~maskOf(best.primary.prefix)) >>> 0;
   return formatIpv4((best.dr.network | host) >>> 0);
 }
+
+export interface VmOverride {
+  vm: string;
+  primaryIp: string;
+  drIp: string;
+}
+
+/** One DR address a workload VM is to hold: reserved in BNA under `owner`, inside `network` when a rule gives one. */
+export interface MappedAddress {
+  vm: string;
+  owner: string;
+  primaryIp: string;
+  address: string;
+  /** The DR subnet of the rule the address falls in (a rule's, or one covering an override), else null. */
+  network: string | null;
+}
+
+/** The BNA owner of a VM's n-th mapped address (one reservation per owner and pool): the VM, then `vm#2`... */
+export const mappedOwner = (vm: string, index: number): string => (index === 0 ? vm : `${vm}#${index + 1}`);
+
+/**
+ * Each workload VM's DR addresses by the tenant's mapping (per primary address: its override, else the most
+ * specific subnet rule), and what stops a failover: a VM address no override or rule covers, and two VMs (or
+ * two addresses of one VM) mapped onto one DR address. Management VMs take set-aside addresses instead.
+ */
+export function planDrAddresses(
+  vms: { name: string; role: string; primaryIps: string[] }[],
+  rules: SubnetRule[],
+  overrides: VmOverride[],
+): { addresses: MappedAddress[]; problems: { vm: string; reason: string }[] } {
+  const addresses: MappedAddress[] = [];
+  const problems: { vm: string; reason: string }[] = [];
+  const drNets = rules.map((r) => ({ cidr: r.drCidr, parsed: parseCidr(r.drCidr) })).filter((r) => r.parsed !== null) as { cidr: string; parsed: Cidr }[];
+  for (const vm of vms) {
+    if (vm.role === 'management') continue;
+    vm.primaryIps.forEach((ip, i) => {
+      const override = overrides.find((o) => o.vm === vm.name && o.primaryIp === ip)?.drIp;
+      const address = mapToDr(ip, rules, override);
+      if (address === null) {
+        problems.push({ vm: vm.name, reason: `${ip} has neither a per-VM override nor a subnet rule in the tenant's IP mapping` });
+        return;
+      }
+      const n = parseIpv4(address);
+      const network = n === null ? null : (drNets.filter((d) => cidrContains(d.parsed, n)).sort((a, b) => b.parsed.prefix - a.parsed.prefix)[0]?.cidr ?? null);
+      addresses.push({ vm: vm.name, owner: mappedOwner(vm.name, i), primaryIp: ip, address, network });
+    });
+  }
+  const byAddress = new Map<string, MappedAddress[]>();
+  for (const a of addresses) byAddress.set(a.address, [...(byAddress.get(a.address) ?? []), a]);
+  for (const [address, holders] of byAddress) {
+    if (holders.length < 2) continue;
+    for (const h of holders) {
+      const others = holders.filter((x) => x !== h).map((x) => `${x.vm} (${x.primaryIp})`);
+      problems.push({ vm: h.vm, reason: `${h.primaryIp} maps to ${address}, as does ${others.join(', ')}` });
+    }
+  }
+  return { addresses, problems };
+}

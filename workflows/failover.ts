@@ -100,7 +100,7 @@ export async function failover(input: FailoverInput): Promise<FailoverResult> {
     const recoveryPoint = mode === 'planned' ? { kind: 'latest-common-time' as const } : (input.recoveryPoint ?? { kind: 'latest-app-consistent' as const });
     const preflight = await tracker.step(
       'pre-flight: readiness, recovery points, DR capacity',
-      () => systems.preflightFailover({ tenant: tenant.name, drSite: tenant.drSite, vms: scheduled.map((v) => ({ name: v.name, vcpu: v.vcpu, memoryMb: v.memoryMb })), recoveryPoint }),
+      () => systems.preflightFailover({ tenant: tenant.name, tenantId: tenant.id, drSite: tenant.drSite, vms: scheduled.map((v) => ({ name: v.name, vcpu: v.vcpu, memoryMb: v.memoryMb })), recoveryPoint }),
       (p) => ({ readiness: p.readiness, capacity: p.capacity, withoutPoint: p.problems }),
     );
     const refusals = [
@@ -120,7 +120,9 @@ export async function failover(input: FailoverInput): Promise<FailoverResult> {
     }
 
     const identities = await tracker.step('DR identities (IP mapping / BNA reservation)', () =>
-      systems.reserveDrIdentities({ tenant: tenant.name, vms: scheduled.map((v) => ({ name: v.name, drIps: v.drIps, primaryIps: v.primaryIps, hostname: v.fqdn })), idempotencyPrefix: `${id}:reserveIp` }),
+      systems.reserveDrIdentities({
+        tenant: tenant.name, tenantId: tenant.id, drSite: tenant.drSite, vms: scheduled.map((v) => ({ name: v.name, role: v.role, hostname: v.fqdn })), idempotencyPrefix: `${id}:reserveIp`,
+      }),
     );
     const targets = new Map<string, RecoveryTarget['point']>(preflight.targets.map((t) => [t.vm, t.point]));
     const stageFacts = (vms: ScheduledVm[]): Record<string, StageVmFacts> =>

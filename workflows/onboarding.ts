@@ -15,7 +15,7 @@ import {
   type OnboardingResult, type OperationKind, type OperatorAction, type ProvisioningInput, type VmProtectionRecord,
 } from './contracts';
 import { errorText, OperationTracker } from './operation-tracker';
-import { containerUndoSteps, UNDO_BEFORE_CREATE } from './provisioning';
+import { containerUndoSteps, MAPPED_DR_ADDRESSES, UNDO_BEFORE_CREATE } from './provisioning';
 import { TenantClaim } from './tenant-claim';
 
 const act = proxyActivities<LifelineActivities>(quickCall);
@@ -86,6 +86,16 @@ export async function onboarding(input: OnboardingInput): Promise<OnboardingResu
 
   const run = async (): Promise<OnboardingResult> => {
     if (input.newPrimarySite) return reprotect(input.newPrimarySite);
+    if (patched(MAPPED_DR_ADDRESSES)) {
+      // Refused before anything changes: every workload VM needs a DR address of its own from the mapping.
+      await tracker.step('pre-flight: IP mapping', async () => {
+        const plan = await act.planDrAddresses({ tenantId: input.tenantId });
+        if (plan.problems.length > 0) {
+          throw ApplicationFailure.nonRetryable(`the IP mapping places no DR address for ${plan.problems.map((p) => `${p.vm}: ${p.reason}`).join('; ')}`, 'IpMappingIncomplete', plan.problems);
+        }
+        return plan;
+      }, (p) => ({ mappedAddresses: p.addresses.length }));
+    }
     await claim.take();
     await tracker.step('tenant onboarding', () => claim.setState('onboarding', ['registered', 'error', 'onboarding']));
     undo.add('tenant state', () => claim.setState('error'));
@@ -184,7 +194,7 @@ export async function onboarding(input: OnboardingInput): Promise<OnboardingResu
           replicationState: state,
           rpoLagSeconds: rpo.get(vm) ?? null,
           masterTarget: p.masterTarget,
-          drIps: mgmtIp.has(vm) ? [mgmtIp.get(vm) as string] : null,
+          drIps: mgmtIp.has(vm) ? [mgmtIp.get(vm) as string] : (facts.drAddresses?.[vm] ?? null),
           drHostname: hostnames.get(vm) ?? null,
         })),
       );

@@ -1,4 +1,4 @@
-import { ApplicationFailure, CancellationScope, isCancellation, proxyActivities, setHandler, uuid4, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, isCancellation, patched, proxyActivities, setHandler, uuid4, workflowInfo } from '@temporalio/workflow';
 import type { LifelineActivities } from '../activities';
 import { blockingCall, inventoryWrite, longPoll, quickCall } from './activity-options';
 import { untilAllDone } from './batch';
@@ -9,6 +9,8 @@ import {
 } from './contracts';
 import { buildControlPlane, waitForDifferentialSync } from './onboarding';
 import { OperationTracker } from './operation-tracker';
+import { MAPPED_DR_ADDRESSES } from './provisioning';
+import { mappedOwner } from '../domain/ip-mapping';
 import { TenantClaim } from './tenant-claim';
 
 const act = proxyActivities<LifelineActivities>(quickCall);
@@ -74,6 +76,13 @@ export async function protectionChange(input: ProtectionChangeInput): Promise<Pr
     tracker.setProgress({ tenant: t, adding: add.length, removing: remove.length });
     await tracker.publish();
 
+    // Added workload VMs take their mapped DR address (management VMs a set-aside one); refused before acting.
+    const mapped = patched(MAPPED_DR_ADDRESSES) ? await act.planDrAddresses({ tenantId: input.tenantId }) : null;
+    const unplaced = (mapped?.problems ?? []).filter((p) => add.includes(p.vm));
+    if (unplaced.length > 0) throw ApplicationFailure.nonRetryable(`the IP mapping places no DR address for ${unplaced.map((p) => `${p.vm}: ${p.reason}`).join('; ')}`, 'IpMappingIncomplete', unplaced);
+    const addedAddresses = (mapped?.addresses ?? []).filter((a) => add.includes(a.vm));
+    const setAsideFor = mapped ? add.filter((n) => byName.get(n)?.role === 'management') : add;
+
     let plane: DrControlPlaneRecord = container.controlPlane;
     let managementIps: DrManagementIpRecord[] = container.managementIps;
     const poolId = managementIps[0]?.poolId ?? (await act.findIpPool({ site: facts.drSite.name, purpose: 'management' }))?.poolId;
@@ -81,13 +90,22 @@ export async function protectionChange(input: ProtectionChangeInput): Promise<Pr
     const newPlans: DrProtectionPlanRecord[] = [];
 
     if (add.length > 0) {
-      undo.add('DR management IPs of the added VMs', () => waits.releaseDrIps({ poolId, tenant: t, owners: add, keyPrefix: key('undo:mgmt-ip') }));
+      undo.add('DR management IPs of the added VMs', () => waits.releaseDrIps({ poolId, tenant: t, owners: setAsideFor, keyPrefix: key('undo:mgmt-ip') }));
       const reserved = await tracker.step(
         'reserve DR management IPs',
-        () => untilAllDone('reserving DR management IPs', add, (items) => waits.reserveDrIps({ poolId, tenant: t, owners: items, purpose: 'dr-management', keyPrefix: key('mgmt-ip') })),
+        () => untilAllDone('reserving DR management IPs', setAsideFor, (items) => waits.reserveDrIps({ poolId, tenant: t, owners: items, purpose: 'dr-management', keyPrefix: key('mgmt-ip') })),
         (r) => ({ reserved: r.length }),
       );
       managementIps = [...managementIps, ...reserved.map((r) => ({ vm: r.owner, address: r.address, poolId }))];
+      if (mapped) {
+        const owners = addedAddresses.map((a) => a.owner);
+        undo.add('mapped DR addresses of the added VMs', () => waits.releaseMappedIps({ tenant: t, site: facts.drSite.name, owners, keyPrefix: key('undo:mapped-ip') }));
+        await tracker.step(
+          'reserve mapped DR addresses',
+          () => untilAllDone('reserving mapped DR addresses', addedAddresses, (items) => waits.reserveMappedIps({ tenant: t, site: facts.drSite.name, addresses: items, keyPrefix: key('mapped-ip') })),
+          (r) => ({ reserved: r.length }),
+        );
+      }
       const existingProcessServers = await act.listProcessServers({ tenant: t });
       const part = await buildControlPlane({
         t,
@@ -143,6 +161,10 @@ export async function protectionChange(input: ProtectionChangeInput): Promise<Pr
         plans: [...plane.plans.filter((p) => !affectedNames.has(p.name)), ...rebuilt],
       };
       await tracker.step('release DR management IPs', () => waits.releaseDrIps({ poolId, tenant: t, owners: remove, keyPrefix: key('release-ip') }));
+      if (mapped) {
+        const owners = remove.flatMap((vm) => (byName.get(vm)?.primaryIps ?? []).map((_, i) => mappedOwner(vm, i)));
+        await tracker.step('release mapped DR addresses', () => waits.releaseMappedIps({ tenant: t, site: facts.drSite.name, owners, keyPrefix: key('release-mapped-ip') }));
+      }
       managementIps = managementIps.filter((m) => !gone.has(m.vm));
       await inv.recordVmProtection({
         tenantId: input.tenantId,
@@ -154,6 +176,7 @@ export async function protectionChange(input: ProtectionChangeInput): Promise<Pr
     const watched = [...newPlans, ...rebuilt];
     const vms = watched.flatMap((p) => p.servers);
     const ip = new Map(managementIps.map((m) => [m.vm, m.address]));
+    for (const [vm, addresses] of Object.entries(facts.drAddresses ?? {})) if (!ip.has(vm)) ip.set(vm, addresses[0]);
     const record = (state: VmProtectionRecord['replicationState'], rpo: Map<string, number | null>): VmProtectionRecord[] =>
       watched.flatMap((p) =>
         p.servers.map((vm) => ({

@@ -28,6 +28,11 @@ const APPROVAL = 'approval of the network container';
 export const UNDO_BEFORE_CREATE = 'undo-before-create';
 
 const VIP_OWNER = 'vip-https';
+/**
+ * Workflow version marker: set-aside addresses for management VMs only, and each workload VM's mapped DR
+ * address reserved in BNA (before it, every VM took a set-aside address).
+ */
+export const MAPPED_DR_ADDRESSES = 'ip-mapping-reservations';
 
 /** ASA context names: 1-32 letters, digits, `_ . -`. */
 export function vpnContextName(tenant: string): string {
@@ -38,7 +43,8 @@ export function vpnContextName(tenant: string): string {
  * Pre-provisioning of a tenant's DR network container (Cisco DRaaS guide, "Container Pre-Provisioning for
  * DR Services"): the CLM container by tier → the provider's approval (reminder, escalation; automatic where
  * the DR site's policy says so) → the CLM job → DR VLANs → ASA context and IPsec VPN for replication → each
- * VM's DR management IP from the BNA set-aside pool → firewall network paths by subnet and load-balancer
+ * management VM's DR address from the BNA set-aside pool → each workload VM's mapped DR address reserved in
+ * BNA → firewall network paths by subnet and load-balancer
  * VIPs → the container recorded in the inventory. A failure or an abort undoes what was built, newest first.
  */
 export async function provisioning(input: ProvisioningInput): Promise<DrContainerRecord> {
@@ -195,9 +201,10 @@ export async function provisioning(input: ProvisioningInput): Promise<DrContaine
       act.removeReplicationTunnel({ context: contextName, iface: tunnel.interface, sequence: tunnel.sequence, idempotencyKey: key('undo:asa:tunnel') }),
     );
 
+    const mapped = patched(MAPPED_DR_ADDRESSES);
     const mgmtPool = await act.findIpPool({ site, purpose: 'management' });
     if (!mgmtPool) throw ApplicationFailure.nonRetryable(`no management IP pool (set-aside) at ${site} in BNA`, 'NoManagementPool');
-    const owners = facts.vms.map((v) => v.name);
+    const owners = facts.vms.filter((v) => !mapped || v.role === 'management').map((v) => v.name);
     // Registered before the reservations: a batch that fails half-way is released by owner.
     undo.add('DR management IPs', () => waits.releaseDrIps({ poolId: mgmtPool.poolId, tenant: t, owners, keyPrefix: key('undo:mgmt-ip') }));
     const reserved = await tracker.step(
@@ -208,6 +215,17 @@ export async function provisioning(input: ProvisioningInput): Promise<DrContaine
         ),
       (r) => ({ pool: mgmtPool.poolId, reserved: r.length }),
     );
+
+    if (mapped) {
+      const plan = await act.planDrAddresses({ tenantId: input.tenantId });
+      if (plan.problems.length > 0) throw ApplicationFailure.nonRetryable(`the IP mapping places no DR address for ${plan.problems.map((p) => `${p.vm}: ${p.reason}`).join('; ')}`, 'IpMappingIncomplete', plan.problems);
+      undo.add('mapped DR addresses', () => waits.releaseMappedIps({ tenant: t, site, keyPrefix: key('undo:mapped-ip') }));
+      await tracker.step(
+        'reserve mapped DR addresses',
+        () => untilAllDone('reserving mapped DR addresses', plan.addresses, (items) => waits.reserveMappedIps({ tenant: t, site, addresses: items, keyPrefix: key('mapped-ip') })),
+        (r) => ({ reserved: r.length }),
+      );
+    }
 
     const undoPathsAndVips = () => waits.removeContainerPathsAndVips({ container: sub.guid, keyPrefix: key('undo:paths-vips') });
     let pathsUndone = false;
@@ -328,6 +346,7 @@ export function containerUndoSteps(record: DrContainerRecord, keyPrefix: string)
   for (const [poolId, owners] of byPool) {
     steps.push({ name: 'DR management IPs', undo: () => waits.releaseDrIps({ poolId, tenant: t, owners, keyPrefix: k('mgmt-ip') }) });
   }
+  if (patched(MAPPED_DR_ADDRESSES)) steps.push({ name: 'mapped DR addresses', undo: () => waits.releaseMappedIps({ tenant: t, keyPrefix: k('mapped-ip') }) });
   for (const vip of record.vips) {
     steps.push({ name: `VIP address ${vip.virtualIp}`, undo: () => waits.releaseDrIps({ poolId: vip.poolId, tenant: t, owners: [vip.owner], keyPrefix: k('vip-ip') }) });
   }

@@ -230,6 +230,11 @@ export class BnaClient {
     return res.body.items[0] ?? null;
   }
 
+  /** A pool's reservations, optionally of one tenant or purpose. */
+  listReservations(poolId: string, filter: { tenant?: string; purpose?: string } = {}): Promise<Omit<IpReservation, 'alreadyExisted' | 'prefixLength' | 'gateway'>[]> {
+    return this.all('listReservations', `/v4.0/ip_pools/${encodeURIComponent(poolId)}/reservations`, { 'filter.tenant': filter.tenant, 'filter.purpose': filter.purpose });
+  }
+
   /** Releases an address (compensation, failback clean-up). False when it was not reserved (already released). */
   async releaseIp(poolId: string, address: string, idempotencyKey: string): Promise<boolean> {
     const res = await this.effect({

@@ -1,7 +1,7 @@
 /**
  * The demo scenario for `npm start`: seeds the simulated provider estate with a few tenants and enters the
- * same estate into Lifeline's inventory through its own API (sites, tenants, VMs, a recovery plan per
- * tenant with management first, then data, application and web waves), exactly as provider staff would.
+ * same estate into Lifeline's inventory through its own API (sites, tenants, VMs, an IP mapping and a recovery
+ * plan per tenant with management first, then data, application and web waves), exactly as provider staff would.
  */
 export interface DemoOptions {
   apiUrl: string;
@@ -94,6 +94,21 @@ async function call<T>(method: string, url: string, body: unknown, token?: strin
   return (text ? JSON.parse(text) : undefined) as T;
 }
 
+/**
+ * The demo's IP mapping: each primary /24 of a tenant's workload VMs onto a DR /24 of 172.16.0.0/12, host
+ * part kept (`10.b.c.0/24` → `172.(16 + b/8).((b mod 8)·32 + c).0/24`); management VMs need none (set-aside pool).
+ */
+export function demoIpMapping(vms: { role: string; nics: { ip: string }[] }[]) {
+  const subnets = new Map<string, string>();
+  for (const vm of vms.filter((v) => v.role === 'workload')) {
+    for (const nic of vm.nics) {
+      const [, b, c] = nic.ip.split('.').map(Number);
+      subnets.set(`10.${b}.${c}.0/24`, `172.${16 + (b >> 3)}.${((b & 7) << 5) | (c & 31)}.0/24`);
+    }
+  }
+  return { subnets: [...subnets].map(([primaryCidr, drCidr]) => ({ primaryCidr, drCidr })), overrides: [] };
+}
+
 /** Waves by VM function; every app depends on a database, every web server on an app server. */
 export function demoPlan(vms: SimVm[], waveConcurrency = 10) {
   const workload = vms.filter((v) => v.role === 'workload');
@@ -154,6 +169,7 @@ export async function seedDemoEstate(opts: DemoOptions): Promise<DemoTenant[]> {
         critical: vm.kind === 'db',
       })),
     }, opts.adminToken);
+    await call('PUT', api(`/v1/tenants/${tenant.id}/ip-mappings`), demoIpMapping(t.vms), opts.adminToken);
     const plan = await call<{ id: string }>('POST', api(`/v1/tenants/${tenant.id}/recovery-plans`), demoPlan(t.vms, opts.waveConcurrency), opts.adminToken);
     for (const service of managementServices(t.drSite)) {
       await call('POST', api(`/v1/tenants/${tenant.id}/management-services`), service, opts.adminToken);

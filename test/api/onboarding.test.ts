@@ -5,6 +5,7 @@ import { startTestApp, type TestApp } from '../support/api';
 import { duplicates, expectDocumentedOrder, seedSimTenants, startOnboardingEstate, type OnboardingEstate, type SimTenant, type SimVm } from '../workflows/onboarding-fixture';
 import { createDataSource } from '../../infra/persistence/data-source';
 import { createTestDatabase, type TestDatabase } from '../support/databases';
+import { demoIpMapping } from '../../infra/demo/demo-estate';
 
 interface OperationBody {
   id: string;
@@ -61,6 +62,7 @@ describe('onboarding through the API', () => {
       .expect(201);
     tenantId = tenant.body.id;
     await t.http.post(`/v1/tenants/${tenantId}/vms`).set(t.auth()).send({ vms: sim.vms.slice(0, 50).map(vmBody) }).expect(201);
+    await t.http.put(`/v1/tenants/${tenantId}/ip-mappings`).set(t.auth()).send(demoIpMapping(sim.vms.map((v) => ({ role: v.role, nics: [{ ip: v.ip }] })))).expect(200);
   });
 
   afterAll(async () => {

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { expect } from '@jest/globals';
 import type { DataSource } from 'typeorm';
 import { createEstateClients, estateConfigFromSimulator, type EstateClients } from '../../infra/clients';
-import { DrSitePolicyEntity, ProtectedVmEntity, SiteEntity, TenantEntity } from '../../infra/persistence/entities';
+import { demoIpMapping } from '../../infra/demo/demo-estate';
+import { DrSitePolicyEntity, IpSubnetMappingEntity, ProtectedVmEntity, SiteEntity, TenantEntity } from '../../infra/persistence/entities';
 import { SimControl, type OpEntry } from '../clients/estate-fixture';
 import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../../infra/sim/server';
 
@@ -61,7 +62,7 @@ export async function seedSimTenants(control: SimControl, tenants: { id: string;
   return res.body.tenants;
 }
 
-/** The sim tenants entered into the inventory directly (sites by the sim's names, tenant by its id). */
+/** The sim tenants entered into the inventory directly (sites by the sim's names, tenant by its id, the demo's IP mapping). */
 export async function seedInventory(ds: DataSource, tenants: SimTenant[], policy?: Partial<DrSitePolicyEntity>): Promise<Map<string, string>> {
   const now = new Date();
   const ids = new Map<string, string>();
@@ -90,6 +91,9 @@ export async function seedInventory(ds: DataSource, tenants: SimTenant[], policy
         recoveryPriority: i, masterTarget: null, critical: false, probes: null, createdAt: now, updatedAt: now,
       })),
     );
+    // The tenant's IP mapping places each workload VM at the DR site (management VMs take set-aside addresses).
+    const rules = demoIpMapping(t.vms.map((vm) => ({ role: vm.role, nics: [{ ip: vm.ip }] }))).subnets;
+    if (rules.length > 0) await ds.getRepository(IpSubnetMappingEntity).insert(rules.map((r) => ({ id: randomUUID(), tenantId, ...r, createdAt: now })));
     ids.set(t.id, tenantId);
   }
   return ids;

@@ -93,7 +93,8 @@ describe.each(DIALECTS)('onboarding workflow on the real Temporal server and the
 
   it('fails with the BNA message when the management pool runs dry, and leaves nothing behind', async () => {
     await estate.control.reset();
-    const [t] = await seedSimTenants(estate.control, [{ id: 'contoso', vms: 6, managementVms: 2, tier: 'Gold' }], { managementPoolSize: 4 });
+    // Five set-aside addresses for six management VMs (workload VMs take their mapped addresses).
+    const [t] = await seedSimTenants(estate.control, [{ id: 'contoso', vms: 2, managementVms: 6, tier: 'Gold' }], { managementPoolSize: 4 });
     const ids = await seedInventory(inventory.dataSource, [t], { autoApproveContainers: true });
     const tenantId = ids.get('contoso') as string;
     const handle = await start(tenantId, 'dry-1');

@@ -4,6 +4,7 @@ import type { TestApp } from '../support/api';
 import { DIALECTS } from '../support/databases';
 import { ended, startDrEstate, type DrEstate } from '../support/dr-estate';
 import { recordHistory } from '../support/histories';
+import { estateDifferences } from '../support/estate-oracle';
 
 /**
  * Failover end to end: through the API, on the real Temporal server, against the simulated estate.
@@ -37,6 +38,8 @@ describe.each(DIALECTS)('failover through the API (%s inventory)', (dialect) => 
     expect(result.fixup.manageable).toBe(true);
     const tenantNow = await t.http.get(`/v1/tenants/${tenant.id}`).set(t.auth()).expect(200);
     expect(tenantNow.body.state).toBe('failed-over');
+    // Every VM at the DR site on its mapped (or set-aside) address, and every management record moved with it.
+    expect(await estateDifferences(e.dataSource, e.estate.control, tenant.id)).toEqual([]);
 
     // The witness: each VM's work spans its recover call to its last publish call.
     const ops = await e.estate.control.ops({ tenant: tenant.name });

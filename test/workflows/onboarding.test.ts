@@ -7,6 +7,7 @@ import { recordHistory } from '../support/histories';
 import { openTestInventory, type TestInventory } from '../support/inventory';
 import { startTestWorker, type TestWorker } from '../support/worker';
 import { duplicates, expectDocumentedOrder, seedInventory, seedSimTenants, startOnboardingEstate, type OnboardingEstate } from './onboarding-fixture';
+import { estateDifferences } from '../support/estate-oracle';
 
 interface SimState {
   clm: { containers: unknown[]; networkPaths: unknown[]; loadBalancerPools: unknown[]; serviceOfferingInstances: unknown[] };
@@ -75,8 +76,10 @@ describe.each(DIALECTS)('onboarding workflow on the real Temporal server and the
       expect(vm.replicationState).toBe('differential-sync');
       expect(vm.rpoLagSeconds).toEqual(expect.any(Number));
       expect(vm.masterTarget).toMatch(/^northwind-mt-/);
-      expect(vm.drIps).toEqual([expect.stringMatching(/^192\.168\./)]);
+      // Management VMs from the set-aside pool, workload VMs on their mapped address (the fixture's 172.16.0.0/12 rules).
+      expect({ vm: vm.name, drIps: vm.drIps }).toEqual({ vm: vm.name, drIps: [expect.stringMatching(vm.role === 'management' ? /^192\.168\./ : /^172\.16\./)] });
     }
+    expect(await estateDifferences(inventory.dataSource, estate.control, tenantId)).toEqual([]);
     const record = await inventory.dataSource.getRepository(DrContainerEntity).findOneByOrFail({ tenantId });
     expect(record.vlans.some((v) => v.role === 'inmage')).toBe(true);
     expect(record.networkPaths.length).toBeGreaterThan(0);

@@ -264,6 +264,28 @@ export function createRecoveryActivities(deps: ActivityDeps) {
     },
 
     /**
+     * Planned migration and failback: waits, polling InMage and heartbeating, until the final consistency tag
+     * has replicated, i.e. every volume of every VM holds it in its retention window (over the forward pairs,
+     * or the failback pairs). Each VM's recovery point is then that tag, at the time InMage gives it.
+     */
+    async awaitFinalTag(input: { tenant: string; vms: string[]; tag: string; direction: 'forward' | 'failback' }): Promise<{ vm: string; tag: string; at: string }[]> {
+      const replicated = new Map<string, string>();
+      return pollUntil(async () => {
+        await eachLimited(input.vms.filter((vm) => !replicated.has(vm)), 16, async (vm) => {
+          try {
+            const report = await inmage.listConsistencyTags(input.tenant, vm, { direction: input.direction, type: 'user' });
+            const held = report.volumes.map((v) => v.tags.find((t) => t.name === input.tag));
+            if (held.length > 0 && held.every((t) => t !== undefined)) replicated.set(vm, held[0]!.time);
+          } catch (err) {
+            // A read InMage did not answer this round is asked again next round; only a final refusal ends the wait.
+            if (err instanceof ApplicationFailure && err.nonRetryable) throw err;
+          }
+        });
+        return replicated.size === input.vms.length ? input.vms.map((vm) => ({ vm, tag: input.tag, at: replicated.get(vm) as string })) : undefined;
+      }, { what: `final tag ${input.tag} to replicate (${input.vms.length} VMs)`, minMs: 100 });
+    },
+
+    /**
      * After the waves: each recovered VM powered on, its guest answering, and DNS pointing at its address. A
      * batch: a VM whose check could not be read (compute or DNS fault) comes back in `retry`, alone; a VM that
      * answered unhealthy is done, with its problems reported.

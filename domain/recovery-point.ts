@@ -75,3 +75,22 @@ export function chooseRecoveryPoint(volumes: VolumeRetention[], request: Recover
     }
   }
 }
+
+/**
+ * The report of the points VMs were recovered to: per VM the point, and the seconds of writes between it and
+ * `keptUntil` (the last write the operation had to keep: a final tag's time, or a disaster's declaration),
+ * and the largest of those (null without VMs).
+ */
+export function dataLossReport<P extends { kind: string; at: string; tag?: string }>(
+  points: Record<string, P>,
+  keptUntil: (vm: string) => string,
+): { recoveryPoints: Record<string, P & { dataLossSeconds: number }>; dataLossSeconds: number | null } {
+  const recoveryPoints: Record<string, P & { dataLossSeconds: number }> = {};
+  let worst: number | null = null;
+  for (const [vm, point] of Object.entries(points)) {
+    const lost = Math.max(0, (ms(keptUntil(vm)) - ms(point.at)) / 1000);
+    recoveryPoints[vm] = { ...point, dataLossSeconds: lost };
+    worst = Math.max(worst ?? 0, lost);
+  }
+  return { recoveryPoints, dataLossSeconds: worst };
+}

@@ -400,6 +400,22 @@ export interface FailoverResult {
   makespanSeconds: number;
   rtoMet: boolean;
   fixup: FixupReport | null;
+  /** Per recovered VM, the point it was recovered to and the writes that lost (results since they were reported). */
+  recoveryPoints?: Record<string, VmRecoveryPoint>;
+  /** The largest data loss of any recovered VM, in seconds (zero for a planned migration); null when none recovered. */
+  dataLossSeconds?: number | null;
+}
+
+/**
+ * The point a VM was recovered to, and the data-loss window: the seconds of writes between that point and
+ * the last write the operation had to keep (its final tag, on a planned migration or a failback: zero; the
+ * failover's start, on a disaster).
+ */
+export interface VmRecoveryPoint {
+  kind: 'tag' | 'time' | 'latest-time';
+  tag?: string;
+  at: string;
+  dataLossSeconds: number;
 }
 
 /** A whole primary site fails: every protected tenant on it fails over, higher tiers first. */
@@ -491,6 +507,9 @@ export interface FailbackResult {
   drResourcesReleased: { vmsDeleted: number; ipsReleased: number; drillSnapshotsDeleted: number };
   makespanSeconds: number;
   fixup: FixupReport | null;
+  /** Per VM back at the primary, the point it was recovered to (its final tag) and the data lost (zero). */
+  recoveryPoints?: Record<string, VmRecoveryPoint>;
+  dataLossSeconds?: number | null;
 }
 
 export interface ResumeInput {

@@ -2,7 +2,9 @@ import { ApplicationFailure, CancellationScope, condition, executeChild, isCance
 import type { LifelineActivities } from '../activities';
 import type { ReplicationProgress } from '../activities/failback';
 import type { FailoverVmFacts } from '../activities/failover-inventory';
+import type { RecoveryTarget } from '../activities/recovery';
 import { compilePlan } from '../domain/plan-compiler';
+import { dataLossReport } from '../domain/recovery-point';
 import { restrictPlan, type ExecutionSchedule, type RecoveryPlanSpec, type ScheduledVm } from '../domain/recovery-plan';
 import type { VmRunStatus } from '../domain/stage-dispatcher';
 import { forecastRecovery, RECOVERY_STEP_DURATIONS } from '../domain/step-durations';
@@ -36,6 +38,9 @@ const UNDO_BEFORE_STOP = 'failback-undo-before-stop';
 
 /** The gate before the DR VMs stop: the tenant's maintenance window. */
 export const MAINTENANCE_WINDOW_GATE = 'maintenance-window';
+
+/** Workflow version marker: the failback waits for the final tag to replicate and recovers every VM to it. */
+const FINAL_TAG_REPLICATED = 'failback-recovers-to-final-tag';
 
 /**
  * Failback with changes, the primary site standing (PRODUCT workflow 5): failback protection replicates the
@@ -141,6 +146,12 @@ export async function failback(input: FailbackInput): Promise<FailbackResult> {
         jobs.quiesceDrVms({ tenant: tenant.name, primarySite: tenant.primarySite, drSite: tenant.drSite, vms, tag, idempotencyPrefix: `${id}:quiesce` }),
       ),
     (q) => ({ tag, poweredOff: q.filter((v) => v.poweredOff).length }));
+    // Nothing written at the DR site is lost: each VM is recovered to its final tag, once that has replicated.
+    let finalPoints: Map<string, RecoveryTarget['point']> | null = null;
+    if (patched(FINAL_TAG_REPLICATED)) {
+      const replicated = await tracker.step('final tag replicated to the primary', () => jobs.awaitFinalTag({ tenant: tenant.name, vms: chosen, tag, direction: 'failback' }), (r) => ({ tag, vms: r.length }));
+      finalPoints = new Map(replicated.map((r) => [r.vm, { kind: 'tag', tag: r.tag, at: r.at }]));
+    }
     const primary = Object.fromEntries((await tracker.step('primary identities', () =>
       untilAllDone('primary identities', chosen.map((n) => ({ name: n, fqdn: planVms.get(n)!.fqdn, primaryIps: planVms.get(n)!.primaryIps })), (vms) =>
         jobs.loadPrimaryIdentities({ tenant: tenant.name, primarySite: tenant.primarySite, vms }),
@@ -167,7 +178,7 @@ export async function failback(input: FailbackInput): Promise<FailbackResult> {
       Object.fromEntries(vms.map((v) => {
         const f = planVms.get(v.vm)!;
         // Back to the primary identity; DNS and firewall rules stop naming the DR addresses.
-        return [v.vm, { fqdn: f.fqdn, primaryIps: drIpsOf(f), probes: f.probes, hostname: primary[v.vm].hostname, nics: primary[v.vm].nics, point: { kind: 'latest-time', at: quiesce.outageStartedAt } }];
+        return [v.vm, { fqdn: f.fqdn, primaryIps: drIpsOf(f), probes: f.probes, hostname: primary[v.vm].hostname, nics: primary[v.vm].nics, point: finalPoints?.get(v.vm) ?? { kind: 'latest-time', at: quiesce.outageStartedAt } }];
       }));
 
     await runWaves({
@@ -254,6 +265,7 @@ export async function failback(input: FailbackInput): Promise<FailbackResult> {
       drResourcesReleased: released,
       makespanSeconds: (Date.now() - Date.parse(tracker.view.startedAt)) / 1000,
       fixup,
+      ...(finalPoints ? dataLossReport(Object.fromEntries(back.map((vm) => [vm, finalPoints!.get(vm)!])), (vm) => finalPoints!.get(vm)!.at) : {}),
     };
     tracker.setProgress({ validation, outage });
 

@@ -3,9 +3,10 @@ import type { LifelineActivities } from '../activities';
 import type { DrNic, RecoveryTarget } from '../activities/recovery';
 import { compilePlan } from '../domain/plan-compiler';
 import { forecastRecovery, RECOVERY_STEP_DURATIONS } from '../domain/step-durations';
+import { dataLossReport } from '../domain/recovery-point';
 import { restrictPlan, type ExecutionSchedule, type ScheduledVm } from '../domain/recovery-plan';
 import type { VmRunStatus } from '../domain/stage-dispatcher';
-import { blockingCall, inventoryWrite, serviceSweep } from './activity-options';
+import { blockingCall, inventoryWrite, longPoll, serviceSweep } from './activity-options';
 import {
   FailoverInput, FailoverResult, FixupInput, FixupReport, MANAGEMENT_FIXUP_WORKFLOW, workflowIds,
 } from './contracts';
@@ -19,6 +20,7 @@ import { runWaves } from './wave-runner';
 
 const inventory = proxyActivities<LifelineActivities>(inventoryWrite);
 const systems = proxyActivities<LifelineActivities>(blockingCall);
+const jobs = proxyActivities<LifelineActivities>(longPoll);
 /** A capture does not hold up a recovery for long: a few tries, then the last scheduled capture stands. */
 const { captureManagementMetadata } = proxyActivities<LifelineActivities>({ ...serviceSweep, retry: { ...serviceSweep.retry, maximumAttempts: 3 } });
 
@@ -27,6 +29,9 @@ const { captureManagementMetadata } = proxyActivities<LifelineActivities>({ ...s
  * knows every value to restore even for a tenant whose periodic capture never ran.
  */
 const CAPTURE_BEFORE_FAILOVER = 'capture-management-metadata-before-failover';
+
+/** Workflow version marker: a planned migration waits for its final tag to replicate and recovers to it. */
+const FINAL_TAG_REPLICATED = 'planned-failover-recovers-to-final-tag';
 
 
 /** Workflow version marker: inventory records of a wave written beside the next wave's start. */
@@ -92,10 +97,19 @@ export async function failover(input: FailoverInput): Promise<FailoverResult> {
 
     const planVms = new Map(facts.vms.map((v) => [v.name, v]));
     const scheduled = schedule.vms.map((v) => planVms.get(v.vm)!);
+    // A planned migration keeps every write: each VM is recovered to its final tag, once that has replicated.
+    let finalPoints: Map<string, RecoveryTarget['point']> | null = null;
     if (mode === 'planned') {
-      await tracker.step('planned: final sync and primary shut down', () =>
-        systems.quiescePrimary({ tenant: tenant.name, primarySite: tenant.primarySite, vms: scheduled.map((v) => v.name), tag: `planned-failover-${workflowInfo().runId.slice(0, 8)}`, idempotencyPrefix: `${id}:quiesce` }),
-      );
+      const tag = `planned-failover-${workflowInfo().runId.slice(0, 8)}`;
+      const vms = scheduled.map((v) => v.name);
+      const waitsForTag = patched(FINAL_TAG_REPLICATED);
+      await tracker.step('planned: final sync and primary shut down', async () => {
+        const quiesced = await systems.quiescePrimary({ tenant: tenant.name, primarySite: tenant.primarySite, vms, tag, idempotencyPrefix: `${id}:quiesce` });
+        if (!waitsForTag) return quiesced;
+        const replicated = await jobs.awaitFinalTag({ tenant: tenant.name, vms, tag, direction: 'forward' });
+        finalPoints = new Map(replicated.map((r) => [r.vm, { kind: 'tag', tag: r.tag, at: r.at }]));
+        return { ...quiesced, tag, replicated: replicated.length };
+      });
     }
     const recoveryPoint = mode === 'planned' ? { kind: 'latest-common-time' as const } : (input.recoveryPoint ?? { kind: 'latest-app-consistent' as const });
     const preflight = await tracker.step(
@@ -124,7 +138,7 @@ export async function failover(input: FailoverInput): Promise<FailoverResult> {
         tenant: tenant.name, tenantId: tenant.id, drSite: tenant.drSite, vms: scheduled.map((v) => ({ name: v.name, role: v.role, hostname: v.fqdn })), idempotencyPrefix: `${id}:reserveIp`,
       }),
     );
-    const targets = new Map<string, RecoveryTarget['point']>(preflight.targets.map((t) => [t.vm, t.point]));
+    const targets = new Map<string, RecoveryTarget['point']>(finalPoints ?? preflight.targets.map((t) => [t.vm, t.point]));
     const stageFacts = (vms: ScheduledVm[]): Record<string, StageVmFacts> =>
       Object.fromEntries(vms.map((v) => {
         const f = planVms.get(v.vm)!;
@@ -177,6 +191,9 @@ export async function failover(input: FailoverInput): Promise<FailoverResult> {
     (v) => v);
 
     const result = resultOf(input.tenantId, schedule, outcomes, controls.aborted !== null, tracker.view.startedAt, rtoDeadline, fixup);
+    // The writes kept: up to the final tag on a planned migration (none lost), up to the point chosen on a disaster.
+    const usedPoints = Object.fromEntries(recovered.map((v) => [v.vm, targets.get(v.vm)!]));
+    Object.assign(result, dataLossReport(usedPoints, (vm) => (finalPoints ? (finalPoints.get(vm) as RecoveryTarget['point']).at : tracker.view.startedAt)));
     tracker.setProgress({ validation });
     const summary = `DR ${controls.aborted ? 'aborted' : 'complete'} for ${tenant.name}: ${result.recovered} VMs recovered, ${result.failed.length} failed, ${result.blocked.length} blocked, ${result.skipped.length} skipped`;
     const severity = result.status === 'failed-over' ? 3 : 1;

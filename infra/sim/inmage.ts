@@ -176,7 +176,7 @@ function volumeWindow(sim: Sim, pair: Pair, plan: ProtectionPlan): { start: numb
   if (st.state !== DIFF || st.differentialSyncSince === null) return null;
   const now = sim.clock.now();
   const head = pair.frozenAt ?? now;
-  const end = Math.max(st.differentialSyncSince, head - pair.lagSeconds * 1000);
+  const end = Math.max(st.differentialSyncSince, head - replicationLagMs(sim, pair));
   const start = Math.max(st.differentialSyncSince, head - plan.retentionHours * 3_600_000);
   return { start, end: Math.max(start, end) };
 }
@@ -481,10 +481,18 @@ export function createPlan(sim: Sim, spec: PlanSpec): ProtectionPlan {
 }
 
 /** A stable per-volume RPO lag between 15 s and 3 min (real-world seconds), derived from the name. */
+/** The longest replication lag of a pair, in real-world seconds (the latency model's `inmage.replicationLag`). */
+const MAX_LAG_SECONDS = 180;
+
+/** How far the pair's replicated head trails the source, on the simulator clock. */
+function replicationLagMs(sim: Sim, pair: Pair): number {
+  return (pair.lagSeconds / MAX_LAG_SECONDS) * sim.latency.scaledMs('inmage.replicationLag');
+}
+
 function lagFor(name: string, volume: number): number {
   let h = 7;
   for (let i = 0; i < name.length; i++) h = (h * 31 + name.charCodeAt(i)) >>> 0;
-  return 15 + ((h + volume * 37) % 166);
+  return 15 + ((h + volume * 37) % (MAX_LAG_SECONDS - 14));
 }
 
 export function deletePlan(sim: Sim, plan: ProtectionPlan): void {

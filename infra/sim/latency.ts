@@ -6,7 +6,9 @@
  * - a job (CLM tasks, BNA VLAN jobs, InMage recover / drill / failback / resume / agent push, discovery
  *   runs) is accepted at once and completes `ms × timeScale` later on the simulator clock;
  * - a lazily computed progression (`inmage.resyncStep1`, `inmage.resyncStep2`, `compute.guestBoot`,
- *   `asa.tunnelUp`) is the length of that phase on the simulator clock.
+ *   `asa.tunnelUp`) is the length of that phase on the simulator clock;
+ * - `inmage.replicationLag` is the longest time a write takes to reach the DR side: each pair lags by its own
+ *   share of it (as it reports in `rpoSeconds`), so a tag issued now is replicated that much later.
  * timeScale 1 is real time, 0.001 turns five minutes into 300 ms, and 0 makes everything instant (used by
  * benchmarks to measure orchestration overhead). Operations not listed take no time.
  */
@@ -48,6 +50,7 @@ export const DEFAULT_LATENCY_MS: Readonly<Record<string, number>> = {
   'inmage.resyncStep1': 30 * 60_000,
   'inmage.resyncStep2': 5 * 60_000,
   'inmage.issueTag': 2_000,
+  'inmage.replicationLag': 180_000,
   'inmage.recover': 5 * 60_000,
   'inmage.drillSnapshot': 3 * 60_000,
   'inmage.deleteDrillSnapshot': 60_000,

@@ -3,14 +3,14 @@ import { DEFAULT_LATENCY_MS } from '../../infra/sim/latency';
 
 /**
  * Operations of the latency model that do not hold the call open for their time: jobs accepted at once and
- * polled, and phases the simulator computes lazily (resync, guest boot, tunnel up).
+ * polled, and phases the simulator computes lazily (resync, replication lag, guest boot, tunnel up).
  */
 const NOT_HELD_OPEN = new Set([
   'clm.createContainer', 'clm.deleteContainer', 'clm.createNetworkPath', 'clm.deleteNetworkPath', 'clm.createLoadBalancerPool',
   'clm.updateLoadBalancerPool', 'clm.deleteLoadBalancerPool', 'clm.provisionServiceOffering', 'clm.decommissionServiceOffering',
   'bna.createVlan', 'bna.deleteVlan', 'inmage.pushAgent', 'inmage.createPlan', 'inmage.failbackProtect', 'inmage.recover',
   'inmage.drillSnapshot', 'inmage.deleteDrillSnapshot', 'inmage.resumeProtection', 'inmage.resyncStep1', 'inmage.resyncStep2',
-  'compute.guestBoot', 'asa.tunnelUp', 'discovery.runDiscovery',
+  'inmage.replicationLag', 'compute.guestBoot', 'asa.tunnelUp', 'discovery.runDiscovery',
 ]);
 
 describe('HTTP timeouts by call class', () => {

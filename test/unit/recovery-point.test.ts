@@ -1,4 +1,4 @@
-import { chooseRecoveryPoint, commonWindow, VolumeRetention } from '../../domain/recovery-point';
+import { chooseRecoveryPoint, commonWindow, dataLossReport, VolumeRetention } from '../../domain/recovery-point';
 
 const vol = (volume: string, start: string, end: string, tags: [string, 'application' | 'filesystem', string][]): VolumeRetention => ({
   volume,
@@ -46,5 +46,20 @@ describe('recovery point choice', () => {
     const aged = vol('G:', '09:30', '12:00', [['app-1', 'application', '09:00'], ['app-2', 'application', '10:00']]);
     const r = chooseRecoveryPoint([c, aged], { kind: 'tag-before', before: '2026-11-20T09:45:00.000Z' });
     expect(r.ok).toBe(false);
+  });
+});
+
+describe('dataLossReport', () => {
+  it('states per VM the seconds between its recovery point and the last write to keep, and the largest', () => {
+    const report = dataLossReport(
+      { a: { kind: 'tag', tag: 'final', at: '2026-01-01T00:00:00.000Z' }, b: { kind: 'time', at: '2026-01-01T00:00:00.000Z' } },
+      (vm) => (vm === 'a' ? '2026-01-01T00:00:00.000Z' : '2026-01-01T00:01:30.000Z'),
+    );
+    expect(report.recoveryPoints).toEqual({
+      a: { kind: 'tag', tag: 'final', at: '2026-01-01T00:00:00.000Z', dataLossSeconds: 0 },
+      b: { kind: 'time', at: '2026-01-01T00:00:00.000Z', dataLossSeconds: 90 },
+    });
+    expect(report.dataLossSeconds).toBe(90);
+    expect(dataLossReport({}, () => '2026-01-01T00:00:00.000Z').dataLossSeconds).toBeNull();
   });
 });

@@ -23,6 +23,7 @@ const SHORTENED_MS: Record<string, number> = {
   'inmage.resumeProtection': 3_000,
   'inmage.resyncStep1': 3_000,
   'inmage.resyncStep2': 2_000,
+  'inmage.replicationLag': 3_000,
   'inmage.pushAgent': 3_000,
   'inmage.drillSnapshot': 3_000,
   'inmage.deleteDrillSnapshot': 3_000,

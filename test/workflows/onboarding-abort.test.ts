@@ -1,6 +1,7 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import { onboarding } from '../../workflows';
 import { abortUpdate, progressQuery, workflowIds, type OperationView } from '../../workflows/contracts';
+import { estateOf } from '../support/estate-snapshot';
 import { openTestInventory, type TestInventory } from '../support/inventory';
 import { startTestWorker, type TestWorker } from '../support/worker';
 import { seedInventory, seedSimTenants, startOnboardingEstate, TIME_SCALE, type OnboardingEstate } from './onboarding-fixture';
@@ -33,23 +34,6 @@ const STEPS: HeldStep[] = [
   { step: 'readiness checks', hold: { 'inmage.readinessCheck': HELD_MS } },
   { step: 'wait: every pair in Differential Sync', hold: { 'inmage.resyncStep1': HELD_MS } },
 ];
-
-/**
- * The tenant's part of the estate, without what only records history: the clock, the ops log position,
- * task and job logs, change requests, and timestamps.
- */
-function estateOf(state: unknown): unknown {
-  const { now: _n, opsLogged: _o, faults: _f, timeScale: _t, ...rest } = state as Record<string, Record<string, unknown>>;
-  const { tasks: _tasks, changeRequests: _changes, ...clm } = rest.clm;
-  const { jobs: _bnaJobs, ...bna } = rest.bna;
-  const { jobs: _inmageJobs, ...inmage } = rest.inmage;
-  const strip = (v: unknown): unknown => {
-    if (Array.isArray(v)) return v.map(strip);
-    if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).filter(([k]) => !/At$/.test(k)).map(([k, x]) => [k, strip(x)]));
-    return v;
-  };
-  return strip({ ...rest, clm, bna, inmage });
-}
 
 describe('onboarding aborted at each step leaves the estate as it was', () => {
   let estate: OnboardingEstate;

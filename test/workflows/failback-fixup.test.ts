@@ -1,6 +1,7 @@
 import type { DemoTenant } from '../../infra/demo/demo-estate';
 import type { FailbackResult, FixupReport } from '../../workflows/contracts';
 import { ended, startDrEstate, type DrEstate } from '../support/dr-estate';
+import { estateDifferences } from '../support/estate-oracle';
 
 type Rec = Record<string, unknown>;
 
@@ -107,6 +108,8 @@ describe('failback restores the management services to their captured pre-failov
     expect(differences(captured, after)).toEqual([]);
     const drBackupServers = new Set(after.servers.filter((x) => x.service === 'backup' && x.site === 'dr-1').map((x) => x.name));
     expect(after.backupSchedules.filter((x) => drBackupServers.has(x.backupServer))).toEqual([]);
+    // The estate oracle, from the inventory and the captured metadata, agrees.
+    expect(await estateDifferences(e.dataSource, e.estate.control, tenant.id)).toEqual([]);
   });
 
   it('a backup node the backup server refuses to register makes the fix-up not manageable, naming that node', async () => {

@@ -38,6 +38,8 @@ describe('managementMetadataCapture (steady-state capture per tenant)', () => {
   });
 
   it('captures versions on demand, keeps a dead service’s last records, refuses a bad interval, and pauses while failed over', async () => {
+    // Capture only reads: the estate's log of side effects for the tenant must not grow.
+    const effectsBefore = (await estate.control.ops({ tenant: 'northwind' })).length;
     const handle = await tw.client.workflow.start(managementMetadataCapture, {
       taskQueue: tw.taskQueue,
       workflowId: `${metadataCaptureWorkflowId(tenantId)}-${Date.now()}`,
@@ -69,6 +71,7 @@ describe('managementMetadataCapture (steady-state capture per tenant)', () => {
       expect(skipped.lastSkipReason).toMatch(/failed-over/);
       expect(skipped.lastVersion).toBe(2);
       expect(await repo.count({ where: { tenantId } })).toBe(2);
+      expect(await estate.control.ops({ tenant: 'northwind' })).toHaveLength(effectsBefore);
       await handle.terminate('test over');
       await recordHistory(handle, 'metadata-capture');
     } finally {

@@ -3,6 +3,7 @@ import type { FailbackResult } from '../../workflows/contracts';
 import type { Estate } from '../clients/estate-fixture';
 import type { TestApp } from '../support/api';
 import { ended, startDrEstate, type DrEstate } from '../support/dr-estate';
+import { estateDifferences } from '../support/estate-oracle';
 
 /**
  * Validation reads every VM's power state, heartbeat and DNS record. With a third of the compute and DNS reads
@@ -39,5 +40,8 @@ describe('failback validation under compute and DNS faults', () => {
     const faults = (await estate.control.request<{ faults: { op: string; fired: number }[] }>('GET', '/_sim/faults')).body.faults;
     expect(faults.find((f) => f.op === 'getPower')!.fired).toBeGreaterThan(0);
     expect(faults.find((f) => f.op === 'getRecord')!.fired).toBeGreaterThan(0);
+    // What validation reported is what the estate holds: every VM back at the primary, nothing left at DR.
+    await estate.control.request('DELETE', '/_sim/faults');
+    expect(await estateDifferences(e.dataSource, estate.control, tenant.id)).toEqual([]);
   });
 });

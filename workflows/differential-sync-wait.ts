@@ -1,9 +1,10 @@
 import { continueAsNew, proxyActivities, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
 import type { LifelineActivities } from '../activities';
 import { quickCall } from './activity-options';
+import { childProgressView } from './child-progress';
 import { historyTooLong } from './history-limit';
 import {
-  progressQuery, type DifferentialSyncWaitInput, type DifferentialSyncWaitResult, type OperationView, type ReplicationPollProgress,
+  progressQuery, type DifferentialSyncWaitInput, type DifferentialSyncWaitResult, type ReplicationPollProgress,
 } from './contracts';
 
 const act = proxyActivities<LifelineActivities>(quickCall);
@@ -20,20 +21,7 @@ export async function differentialSyncWait(input: DifferentialSyncWaitInput): Pr
   let polls = input.carried?.polls ?? 0;
   let replication: ReplicationPollProgress | null = input.carried?.replication ?? null;
 
-  setHandler(progressQuery, (): OperationView => ({
-    id: workflowInfo().workflowId,
-    kind: input.kind,
-    tenantId: input.tenantId,
-    status: 'waiting',
-    phase: 'wait: every pair in Differential Sync',
-    waitingFor: 'every pair in Differential Sync',
-    startedAt,
-    closedAt: null,
-    steps: [],
-    progress: { replication, runs },
-    error: null,
-    result: null,
-  }));
+  setHandler(progressQuery, () => childProgressView({ kind: input.kind, tenantId: input.tenantId, startedAt, phase: 'wait: every pair in Differential Sync', waitingFor: 'every pair in Differential Sync', progress: { replication, runs } }));
 
   for (;;) {
     const s = await act.getReplicationStatus({ tenant: input.tenant, vms: input.vms, detail: false });

@@ -1,7 +1,8 @@
 import { CancellationScope, condition, continueAsNew, executeChild, proxyActivities, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
 import type { LifelineActivities } from '../activities';
 import { quickCall } from './activity-options';
-import { progressQuery, workflowIds, type DrCapacityWaitInput, type DrCapacityWaitResult, type OperationView } from './contracts';
+import { progressQuery, workflowIds, type DrCapacityWaitInput, type DrCapacityWaitResult } from './contracts';
+import { childProgressView } from './child-progress';
 import { historyTooLong } from './history-limit';
 
 const systems = proxyActivities<LifelineActivities>(quickCall);
@@ -17,20 +18,7 @@ export async function drCapacityWait(input: DrCapacityWaitInput): Promise<DrCapa
   let checks = input.carried?.checks ?? 0;
   const what = `DR capacity for ${input.tenant} at ${input.site}`;
 
-  setHandler(progressQuery, (): OperationView => ({
-    id: workflowInfo().workflowId,
-    kind: 'site-failover',
-    tenantId: null,
-    status: 'waiting',
-    phase: `wait: ${what}`,
-    waitingFor: what,
-    startedAt,
-    closedAt: null,
-    steps: [],
-    progress: { checks, runs },
-    error: null,
-    result: null,
-  }));
+  setHandler(progressQuery, () => childProgressView({ kind: 'site-failover', tenantId: null, startedAt, phase: `wait: ${what}`, waitingFor: what, progress: { checks, runs } }));
 
   for (;;) {
     await sleep(input.recheckSeconds * 1000);

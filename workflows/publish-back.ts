@@ -1,7 +1,8 @@
 import { continueAsNew, executeChild, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { LifelineActivities } from '../activities';
 import { blockingCall } from './activity-options';
-import { progressQuery, workflowIds, type OperationView, type PublishBackInput, type PublishBackResult } from './contracts';
+import { progressQuery, workflowIds, type PublishBackInput, type PublishBackResult } from './contracts';
+import { childProgressView } from './child-progress';
 import { historyTooLong } from './history-limit';
 import type { OperationTracker } from './operation-tracker';
 
@@ -17,20 +18,7 @@ export async function publishBackVms(input: PublishBackInput): Promise<PublishBa
   const runs = (input.carried?.runs ?? 0) + 1;
   let published = input.carried?.published ?? 0;
 
-  setHandler(progressQuery, (): OperationView => ({
-    id: workflowInfo().workflowId,
-    kind: input.kind,
-    tenantId: input.tenantId,
-    status: 'running',
-    phase: 'DNS and firewall back to the primary',
-    waitingFor: null,
-    startedAt,
-    closedAt: null,
-    steps: [],
-    progress: { published, remaining: input.vms.length, runs },
-    error: null,
-    result: null,
-  }));
+  setHandler(progressQuery, () => childProgressView({ kind: input.kind, tenantId: input.tenantId, startedAt, phase: 'DNS and firewall back to the primary', waitingFor: null, progress: { published, remaining: input.vms.length, runs } }));
 
   for (let i = 0; i < input.vms.length; i++) {
     const v = input.vms[i];

@@ -2,7 +2,8 @@ import { continueAsNew, executeChild, proxyActivities, setHandler, sleep, workfl
 import type { LifelineActivities } from '../activities';
 import type { ReplicationProgress } from '../activities/failback';
 import { blockingCall } from './activity-options';
-import { progressQuery, workflowIds, type OperationView, type ReplicationWaitInput, type ReplicationWaitResult } from './contracts';
+import { progressQuery, workflowIds, type ReplicationWaitInput, type ReplicationWaitResult } from './contracts';
+import { childProgressView } from './child-progress';
 import { historyTooLong } from './history-limit';
 import type { OperationTracker } from './operation-tracker';
 
@@ -20,20 +21,7 @@ export async function replicationWait(input: ReplicationWaitInput): Promise<Repl
   let replication: ReplicationProgress | null = input.carried?.replication ?? null;
   const what = `${input.direction} replication in Differential Sync`;
 
-  setHandler(progressQuery, (): OperationView => ({
-    id: workflowInfo().workflowId,
-    kind: input.kind,
-    tenantId: input.tenantId,
-    status: 'waiting',
-    phase: `wait: ${what}`,
-    waitingFor: what,
-    startedAt,
-    closedAt: null,
-    steps: [],
-    progress: { replication, polls, runs },
-    error: null,
-    result: null,
-  }));
+  setHandler(progressQuery, () => childProgressView({ kind: input.kind, tenantId: input.tenantId, startedAt, phase: `wait: ${what}`, waitingFor: what, progress: { replication, polls, runs } }));
 
   for (;;) {
     replication = await systems.getReplicationProgress({ tenant: input.tenant, vms: input.vms, direction: input.direction });

@@ -8,6 +8,7 @@ import { Logger } from 'nestjs-pino';
 import { loadConfig, type LifelineConfig } from '../infra/config';
 import { AppModule } from './app.module';
 import { errorBody } from './common/exception.filter';
+import { refuseDeepJson } from './common/json-depth';
 import { MetricsService } from './metrics/metrics';
 import { operationIdPath } from './operations/operation-id-path';
 
@@ -39,7 +40,7 @@ export async function createApp(overrides: Partial<LifelineConfig> = {}, opts: {
   app.useLogger(app.get(Logger));
   app.use(app.get(MetricsService).middleware());
   app.use(operationIdPath);
-  app.useBodyParser('json', { limit: JSON_BODY_LIMIT });
+  app.useBodyParser('json', { limit: JSON_BODY_LIMIT, verify: refuseDeepJson });
   app.use(bodyErrors);
   // A host that orders its own shutdown (npm start stops the API, then the worker, then Temporal) opts out.
   if (opts.shutdownHooks ?? true) app.enableShutdownHooks();

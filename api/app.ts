@@ -9,6 +9,7 @@ import { loadConfig, type LifelineConfig } from '../infra/config';
 import { AppModule } from './app.module';
 import { errorBody } from './common/exception.filter';
 import { refuseDeepJson } from './common/json-depth';
+import { refuseMethods, refusePrototypeKeys, requireJson } from './common/protocol';
 import { MetricsService } from './metrics/metrics';
 import { operationIdPath } from './operations/operation-id-path';
 
@@ -39,9 +40,12 @@ export async function createApp(overrides: Partial<LifelineConfig> = {}, opts: {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), { bodyParser: false, bufferLogs: true, abortOnError: false });
   app.useLogger(app.get(Logger));
   app.use(app.get(MetricsService).middleware());
+  app.use(refuseMethods);
   app.use(operationIdPath);
+  app.use(requireJson);
   app.useBodyParser('json', { limit: JSON_BODY_LIMIT, verify: refuseDeepJson });
   app.use(bodyErrors);
+  app.use(refusePrototypeKeys);
   // A host that orders its own shutdown (npm start stops the API, then the worker, then Temporal) opts out.
   if (opts.shutdownHooks ?? true) app.enableShutdownHooks();
 

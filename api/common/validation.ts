@@ -1,6 +1,6 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
+import { Transform, Type } from 'class-transformer';
 import {
   ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsInt, IsIP, IsNotEmpty, IsObject, IsOptional, IsString, IsUUID,
   Matches, Max, MaxLength, Min, ValidateIf, ValidateNested,
@@ -55,12 +55,18 @@ export function Int(o: Common & { min?: number; max?: number } = {}) {
   );
 }
 
-/** An integer from the query string (always a string on the wire). */
+/**
+ * A decimal integer from a URL (always a string on the wire): only plain digits become a number, so
+ * `0x10`, `1e3`, ` 7` or `1.0` stay strings and are refused as not an integer.
+ */
+export const DecimalInt = () => Transform(({ value }) => (typeof value === 'string' && /^-?(0|[1-9][0-9]*)$/.test(value) ? Number(value) : value));
+
+/** An integer from the query string. */
 export function QueryInt(o: Common & { min: number; max: number; default: number }) {
   return applyDecorators(
     ApiPropertyOptional({ type: 'integer', minimum: o.min, maximum: o.max, default: o.default, description: o.description }),
     IsOptional(),
-    Type(() => Number),
+    DecimalInt(),
     IsInt(),
     Min(o.min),
     Max(o.max),

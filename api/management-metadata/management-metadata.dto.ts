@@ -1,8 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
 import { MAX_CAPTURE_INTERVAL_SECONDS, MIN_CAPTURE_INTERVAL_SECONDS } from '../../domain/fixup-plan';
 import type { SnapshotSummary } from '../../infra/persistence/repositories/management-metadata.repository';
-import { IdParamDto, Int } from '../common/validation';
+import { DecimalInt, IdParamDto, Int } from '../common/validation';
 
 export class CaptureScheduleDto {
   @Int({ min: MIN_CAPTURE_INTERVAL_SECONDS, max: MAX_CAPTURE_INTERVAL_SECONDS, description: 'Seconds between captures: the metadata RPO to aim for', example: 300 })
@@ -10,7 +9,7 @@ export class CaptureScheduleDto {
 }
 
 export class MetadataVersionParamDto extends IdParamDto {
-  @Type(() => Number)
+  @DecimalInt()
   @Int({ min: 1, max: 2_147_483_647, description: 'Snapshot version' })
   version: number;
 }

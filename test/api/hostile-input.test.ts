@@ -52,4 +52,68 @@ describe('hostile input (sqlite)', () => {
     expect(res.status).toBe(400);
     expect(await t.counts()).toEqual(before);
   });
+
+  describe('protocol', () => {
+    let e: Awaited<ReturnType<typeof seedEstate>>;
+    let serviceId: string;
+    beforeAll(async () => {
+      e = await seedEstate(t, 'protocol');
+      serviceId = (await t.http.post(`/v1/tenants/${e.tenantId}/management-services`).set(t.auth())
+        .send({ kind: 'monitoring', name: 'itm', primaryEndpoint: 'https://itm:3661', restorePriority: 1 }).expect(201)).body.id;
+    });
+
+    it('answers 415 to a body that is not JSON (text, XML, form), writing nothing and auditing nothing', async () => {
+      const before = await t.counts();
+      for (const [type, body] of [['text/plain', 'name=x'], ['application/xml', '<service><name>x</name></service>'], ['application/x-www-form-urlencoded', 'name=x']]) {
+        const res = await t.http.patch(`/v1/management-services/${serviceId}`).set(t.auth()).set('Content-Type', type).send(body);
+        expect({ type, status: res.status }).toEqual({ type, status: 415 });
+        expect(res.body).toMatchObject({ statusCode: 415, error: 'Unsupported Media Type', message: expect.stringContaining(type) });
+      }
+      await t.http.post('/v1/sites').set(t.auth()).set('Content-Type', 'text/plain').send('{"name":"x","kind":"dr"}').expect(415);
+      expect(await t.counts()).toEqual(before);
+      // A command without a body needs no content type.
+      await t.http.get(`/v1/management-services/${serviceId}`).set(t.auth()).expect(200);
+    });
+
+    it('refuses __proto__, constructor and prototype keys like any other unknown key (400 naming it), at any level', async () => {
+      const before = await t.counts();
+      const send = (raw: string) => t.http.patch(`/v1/management-services/${serviceId}`).set(t.auth()).set('Content-Type', 'application/json').send(raw);
+      for (const [raw, path] of [
+        ['{"__proto__":{"isAdmin":true},"name":"x"}', '__proto__'],
+        ['{"constructor":{"prototype":{"x":1}}}', 'constructor'],
+        ['{"metadata":{"a":{"__proto__":{"polluted":true}}}}', 'metadata.a.__proto__'],
+        ['{"metadata":{"prototype":1}}', 'metadata.prototype'],
+      ]) {
+        const res = await send(raw).expect(400);
+        expect(res.body.message).toEqual([`property ${path} should not exist`]);
+      }
+      const other = await send('{"isAdmin":true}').expect(400);
+      expect(other.body.message.join()).toMatch(/property isAdmin should not exist/);
+      expect(await t.counts()).toEqual(before);
+      expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    });
+
+    it('answers 405 to TRACE and OPTIONS', async () => {
+      for (const path of ['/v1/sites', `/v1/management-services/${serviceId}`, '/health']) {
+        const trace = await t.http.trace(path).set(t.auth());
+        expect(trace.status).toBe(405);
+        const options = await t.http.options(path).set(t.auth());
+        expect(options.status).toBe(405);
+        expect(options.body).toMatchObject({ statusCode: 405, error: 'Method Not Allowed' });
+      }
+    });
+
+    it('refuses query and path numbers that are not plain decimals (0x10, 1e3, 1.0, +5, blanks)', async () => {
+      for (const bad of ['0x10', '1e3', '1.0', '+5', '%2010', '0b11', 'Infinity', '']) {
+        const res = await t.http.get(`/v1/audit-events?limit=${bad}`).set(t.auth());
+        expect({ bad, status: res.status }).toEqual({ bad, status: 400 });
+        expect(res.body.message.join()).toMatch(/limit/);
+        await t.http.get(`/v1/tenants/${e.tenantId}/vms?offset=${bad}`).set(t.auth()).expect(400);
+        await t.http.get(`/v1/tenants/${e.tenantId}/management-metadata/versions/${bad || 'x'}`).set(t.auth()).expect(400);
+      }
+      const ok = await t.http.get('/v1/audit-events?limit=16&offset=0').set(t.auth()).expect(200);
+      expect(ok.body.limit).toBe(16);
+    });
+  });
 });
+

@@ -140,6 +140,12 @@ export const metadataCaptureMessages = {
 } as const;
 export const metadataCaptureWorkflowId = (tenantId: string) => `metadata-capture:${tenantId}`;
 
+/**
+ * The capture a partial failback's fix-up leaves: part of the tenant still runs at the DR site, so it is not
+ * the primary side's truth; the failback of the rest restores from the capture before the failover.
+ */
+export const PARTIAL_FAILBACK_CAPTURE = 'post-partial-failback-fixup';
+
 /** Default capture interval: 5 minutes, well inside any tenant's data RPO. */
 export const DEFAULT_CAPTURE_INTERVAL_SECONDS = 300;
 export const MIN_CAPTURE_INTERVAL_SECONDS = 10;

@@ -151,6 +151,11 @@ export interface FixupInput {
   identities: VmIdentityChange[];
   /** Only these management-service kinds (a re-run after a manual repair); all of the tenant's when absent. */
   services?: string[];
+  /**
+   * Failback: other VMs of the tenant stay at the DR site after this run (a partial failback). What it leaves
+   * is then no baseline for the rest: the next failback still restores from the capture before the failover.
+   */
+  othersStayAtDr?: boolean;
   request: OperationRequest;
 }
 

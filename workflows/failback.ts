@@ -192,6 +192,7 @@ export async function failback(input: FailbackInput): Promise<FailbackResult> {
       const fixupInput: FixupInput = {
         tenantId: tenant.id,
         direction: 'failback',
+        ...(back.length < atDr.vms.length ? { othersStayAtDr: true } : {}),
         identities: back.map((vm) => {
           const f = planVms.get(vm)!;
           return { vm, role: f.role, from: { hostname: f.fqdn, ips: drIpsOf(f) }, to: { hostname: primary[vm].hostname, ips: primary[vm].nics.map((n) => n.ip) } };

@@ -1,6 +1,6 @@
 import { ApplicationFailure, CancellationScope, isCancellation, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { LifelineActivities } from '../activities';
-import { fixupStages, type FixupServicePlan, type ManagementServiceKind } from '../domain/fixup-plan';
+import { fixupStages, PARTIAL_FAILBACK_CAPTURE, type FixupServicePlan, type ManagementServiceKind } from '../domain/fixup-plan';
 import { serviceScript, serviceSweep } from './activity-options';
 import type { FixupInput, FixupReport, FixupServiceReport } from './contracts';
 import { errorText, OperationTracker } from './operation-tracker';
@@ -93,7 +93,7 @@ export async function managementFixup(input: FixupInput): Promise<FixupReport> {
             captureManagementMetadata({
               tenantId: input.tenantId,
               side: context.direction === 'failover' ? 'dr' : 'primary',
-              reason: context.direction === 'failover' ? 'post-failover-fixup' : 'post-failback-fixup',
+              reason: context.direction === 'failover' ? 'post-failover-fixup' : input.othersStayAtDr ? PARTIAL_FAILBACK_CAPTURE : 'post-failback-fixup',
               captureKey: `${info.workflowId}:capture`,
               basedOnVersion: context.direction === 'failover' ? context.snapshotVersion : null,
             }),

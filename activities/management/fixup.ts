@@ -1,7 +1,7 @@
 import { Context } from '@temporalio/activity';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { ApplicationFailure } from '@temporalio/common';
-import { fixupPolicyOf, planFixupServices, type EventPolicyMode, type FixupServicePlan, type ManagementServiceKind } from '../../domain/fixup-plan';
+import { fixupPolicyOf, PARTIAL_FAILBACK_CAPTURE, planFixupServices, type EventPolicyMode, type FixupServicePlan, type ManagementServiceKind } from '../../domain/fixup-plan';
 import {
   byKey, changedFields, collectionsOf, desiredAfterMove, identityMap, inScope, reverseMerge, unresolvedServers, verifyCollection, type CollectionModel,
   type IdentityMap, type MgmtRec,
@@ -223,7 +223,8 @@ export function createFixupActivities(deps: ActivityDeps) {
         keyed = { identitiesKey: input.runKey, vms: identities.map((c) => c.vm) };
       }
       const store = snapshots();
-      const [primary, dr] = await Promise.all([store.latest(tenant.id, 'primary'), store.latest(tenant.id, 'dr', POST_FAILOVER_FIXUP)]);
+      // What a partial failback left is no primary baseline: the rest of the tenant still ran at the DR site.
+      const [primary, dr] = await Promise.all([store.latestExcept(tenant.id, 'primary', [PARTIAL_FAILBACK_CAPTURE]), store.latest(tenant.id, 'dr', POST_FAILOVER_FIXUP)]);
       // A DR-side snapshot newer than the last primary capture is this DR period's baseline.
       const drBaseline = dr && (!primary || dr.version > primary.version) ? dr : null;
       const drFinal = direction === 'failback' && input.runKey

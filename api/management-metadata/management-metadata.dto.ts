@@ -17,7 +17,7 @@ export class MetadataVersionParamDto extends IdParamDto {
 export class MetadataVersionDto {
   @ApiProperty() version: number;
   @ApiProperty({ enum: ['primary', 'dr'], description: 'Whose servers it was read from: steady state (primary) or after a failover fix-up (dr)' }) side: string;
-  @ApiProperty({ description: 'scheduled, on-demand, pre-failover, post-failover-fixup, pre-failback-fixup (DR side), post-failback-fixup' }) reason: string;
+  @ApiProperty({ description: 'scheduled, on-demand, pre-failover, post-failover-fixup, pre-failback-fixup (DR side), post-failback-fixup, post-partial-failback-fixup (VMs still at the DR site)' }) reason: string;
   @ApiProperty() capturedAt: string;
   @ApiProperty({ description: 'Seconds since the capture' }) ageSeconds: number;
   @ApiPropertyOptional({ nullable: true, type: Number, description: 'DR side: the primary version the fix-up started from' }) basedOnVersion: number | null;

@@ -31,6 +31,9 @@ export const DR_PERIOD_DNS_TTL = 60;
 
 type Rec = Record<string, unknown>;
 
+/** Captures a failback's fix-up leaves (whole or partial): what is judged, never the truth it is judged by. */
+const AFTER_FAILBACK = new Set(['post-failback-fixup', 'post-partial-failback-fixup']);
+
 interface Collection {
   /** The collection in Lifeline's snapshots. */
   snapshot: string;
@@ -141,7 +144,7 @@ export async function estateDifferences(ds: DataSource, sim: SimControl, tenantI
   // The metadata as captured on the primary side up to the last failover (the failover's own capture before the
   // first VM moves included): a capture since would record what the failback left, which is what is judged.
   const until = lastFailover ? (lastFailover.closedAt ?? new Date()).getTime() : Infinity;
-  const baseline = snapshots.find((x) => x.reason !== 'post-failback-fixup' && x.capturedAt.getTime() <= until) ?? null;
+  const baseline = snapshots.find((x) => !AFTER_FAILBACK.has(x.reason) && x.capturedAt.getTime() <= until) ?? null;
 
   const failedOverBefore = ops.some((o) => o.kind === 'failover' && o.status === 'completed');
   const phase: EstatePhase =

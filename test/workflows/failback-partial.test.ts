@@ -3,6 +3,7 @@ import type { FailbackResult } from '../../workflows/contracts';
 import type { Estate } from '../clients/estate-fixture';
 import type { TestApp } from '../support/api';
 import { ended, startDrEstate, type DrEstate, type OperationBody, type SimState } from '../support/dr-estate';
+import { estateDifferences } from '../support/estate-oracle';
 
 /**
  * Partial failback through the API (real Temporal server, simulated estate): a VM whose dependency would
@@ -64,5 +65,7 @@ describe('partial failback through the API', () => {
     expect(s.bna.pools.filter((p) => p.purpose === 'dr-data').flatMap((p) => p.reservations as { purpose: string }[]).filter((r) => r.purpose !== 'dr-mapped')).toEqual([]);
     expect(s.inmage.controlServers.filter((c) => c.name.includes('-fb-'))).toEqual([]);
     expect(s.inmage.pairs.filter((p) => p.direction !== 'forward' || p.state !== 'Differential Sync')).toEqual([]);
+    // Both halves together: the estate as the inventory and the metadata captured before the failover say.
+    expect(await estateDifferences(e.dataSource, estate.control, tenant.id)).toEqual([]);
   });
 });

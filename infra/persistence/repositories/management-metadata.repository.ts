@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { EntityManager } from 'typeorm';
+import { In, Not, type EntityManager } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { ManagementMetadataSnapshotEntity, type MetadataSide } from '../entities';
 
@@ -14,6 +14,8 @@ export abstract class ManagementMetadataRepository {
   abstract findVersion(tenantId: string, version: number): Promise<ManagementMetadataSnapshotEntity | null>;
   /** The newest snapshot of a side (of one capture reason, if given), with its records. */
   abstract latest(tenantId: string, side: MetadataSide, reason?: string): Promise<ManagementMetadataSnapshotEntity | null>;
+  /** The newest snapshot of a side whose capture reason is none of `reasons`, with its records. */
+  abstract latestExcept(tenantId: string, side: MetadataSide, reasons: string[]): Promise<ManagementMetadataSnapshotEntity | null>;
   /** Newest first, without records. */
   abstract listVersions(tenantId: string, limit: number): Promise<SnapshotSummary[]>;
   /** Adds the tenant's next version; a capture key already stored answers with its row instead. */
@@ -32,6 +34,9 @@ export class TypeOrmManagementMetadataRepository extends ManagementMetadataRepos
   }
   latest(tenantId: string, side: MetadataSide, reason?: string) {
     return this.em.findOne(ManagementMetadataSnapshotEntity, { where: { tenantId, side, ...(reason ? { reason } : {}) }, order: { version: 'DESC' } });
+  }
+  latestExcept(tenantId: string, side: MetadataSide, reasons: string[]) {
+    return this.em.findOne(ManagementMetadataSnapshotEntity, { where: { tenantId, side, reason: Not(In(reasons)) }, order: { version: 'DESC' } });
   }
   listVersions(tenantId: string, limit: number) {
     return this.em.find(ManagementMetadataSnapshotEntity, { select: SUMMARY_COLUMNS, where: { tenantId }, order: { version: 'DESC' }, take: limit });

@@ -2,10 +2,14 @@ import { Module, ValidationPipe, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
+import type { DestinationStream } from 'pino';
+import type { Options } from 'pino-http';
 import type { DataSource } from 'typeorm';
 import type { LifelineConfig } from '../infra/config';
 import { AuditEventsModule } from './audit-events/audit-events.module';
 import { AuthGuard } from './auth/auth.guard';
+import { FailedAuthLimiter } from './auth/failed-auth-limiter';
+import { redactedRequest } from './common/log-redaction';
 import { GlobalExceptionFilter } from './common/exception.filter';
 import { LifelineConfigModule } from './config.module';
 import { HealthModule } from './health/health.module';
@@ -35,18 +39,19 @@ export const validationPipe = () =>
 
 @Module({})
 export class AppModule {
-  static forRoot(config: LifelineConfig): DynamicModule {
+  /** `logStream`: where the request log goes (stdout unless given). */
+  static forRoot(config: LifelineConfig, logStream?: DestinationStream): DynamicModule {
+    const pinoHttp: Options = {
+      level: config.logLevel,
+      redact: ['req.headers.authorization'],
+      serializers: { req: redactedRequest },
+      autoLogging: { ignore: (req) => req.url === '/health' || req.url === '/metrics' },
+    };
     return {
       module: AppModule,
       imports: [
         LifelineConfigModule.forRoot(config),
-        LoggerModule.forRoot({
-          pinoHttp: {
-            level: config.logLevel,
-            redact: ['req.headers.authorization'],
-            autoLogging: { ignore: (req) => req.url === '/health' || req.url === '/metrics' },
-          },
-        }),
+        LoggerModule.forRoot({ pinoHttp: logStream ? [pinoHttp, logStream] : pinoHttp }),
         PersistenceModule.forRoot(config),
         TemporalModule,
         MetricsModule,
@@ -64,6 +69,7 @@ export class AppModule {
       ],
       providers: [
         { provide: APP_PIPE, useFactory: validationPipe },
+        FailedAuthLimiter,
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_FILTER, inject: [getDataSourceToken()], useFactory: (ds: DataSource) => new GlobalExceptionFilter(ds) },
       ],

@@ -4,12 +4,14 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { HttpRequest as Request, HttpResponse as Response, Next as NextFunction } from './common/http';
+import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
+import type { DestinationStream } from 'pino';
 import { loadConfig, type LifelineConfig } from '../infra/config';
 import { AppModule } from './app.module';
 import { errorBody } from './common/exception.filter';
 import { refuseDeepJson } from './common/json-depth';
-import { refuseMethods, refusePrototypeKeys, requireJson } from './common/protocol';
+import { noStore, refuseMethods, refusePrototypeKeys, requireJson } from './common/protocol';
 import { MetricsService } from './metrics/metrics';
 import { operationIdPath } from './operations/operation-id-path';
 
@@ -35,10 +37,16 @@ function bodyErrors(err: { status?: number; type?: string; message?: string }, _
  * with `overrides` winning; the inventory migrations run before the app answers. Not listening yet:
  * call `app.listen(config.port, config.host)` (the config is `app.get(LIFELINE_CONFIG)`).
  */
-export async function createApp(overrides: Partial<LifelineConfig> = {}, opts: { shutdownHooks?: boolean } = {}): Promise<INestApplication> {
+export async function createApp(
+  overrides: Partial<LifelineConfig> = {},
+  opts: { shutdownHooks?: boolean; logStream?: DestinationStream } = {},
+): Promise<INestApplication> {
   const config = loadConfig(process.env, overrides);
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), { bodyParser: false, bufferLogs: true, abortOnError: false });
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, opts.logStream), { bodyParser: false, bufferLogs: true, abortOnError: false });
   app.useLogger(app.get(Logger));
+  app.disable('x-powered-by');
+  app.use(helmet());
+  app.use(noStore);
   app.use(app.get(MetricsService).middleware());
   app.use(refuseMethods);
   app.use(operationIdPath);

@@ -1,5 +1,6 @@
 import { applyDecorators, createParamDecorator, SetMetadata, type ExecutionContext } from '@nestjs/common';
 import { ApiBearerAuth, ApiForbiddenResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import type { LifelineConfig } from '../../infra/config';
 import type { Role } from '../../infra/persistence/enums';
 import type { Principal } from './principal';
 
@@ -21,7 +22,10 @@ export const Allow = (...roles: Role[]) =>
     ApiForbiddenResponse({ description: `Allowed roles: ${roles.join(', ')}` }),
   );
 
-export const Public = () => SetMetadata(PUBLIC_KEY, true);
+/** Whether a route is open without a token, decided by the config (e.g. /metrics). */
+export type PublicWhen = (config: LifelineConfig) => boolean;
+
+export const Public = (when: PublicWhen = () => true) => SetMetadata(PUBLIC_KEY, when);
 
 export const CurrentPrincipal = createParamDecorator((_: unknown, ctx: ExecutionContext): Principal => {
   return ctx.switchToHttp().getRequest<{ principal: Principal }>().principal;

@@ -1,6 +1,12 @@
 import { errorBody } from './exception.filter';
 import type { HttpRequest, HttpResponse, Next } from './http';
 
+/** No API answer is cached by a browser or proxy: they hold tenants' estates, and a new token's secret. */
+export function noStore(req: HttpRequest, res: HttpResponse, next: Next): void {
+  if (req.url?.startsWith('/v1/')) res.setHeader('Cache-Control', 'no-store');
+  next();
+}
+
 /** Methods no route answers: refused as such (405), not reported as a missing route. */
 const REFUSED_METHODS = new Set(['TRACE', 'OPTIONS']);
 

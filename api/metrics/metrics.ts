@@ -2,7 +2,7 @@ import { Controller, Get, Header, Injectable, Module } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { HttpRequest as Request, HttpResponse as Response, Next as NextFunction } from '../common/http';
 import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
-import { Public } from '../auth/roles';
+import { Allow, Public, PROVIDER } from '../auth/roles';
 
 /** A registry per app (tests run several apps in one process), with Node's default metrics. */
 @Injectable()
@@ -38,8 +38,10 @@ export class MetricsService {
 export class MetricsController {
   constructor(private readonly metrics: MetricsService) {}
 
+  /** Route traffic and process internals: a provider token unless METRICS_PUBLIC opens it to a private-network scraper. */
   @Get()
-  @Public()
+  @Public((config) => config.metricsPublic)
+  @Allow(...PROVIDER)
   @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
   scrape(): Promise<string> {
     return this.metrics.registry.metrics();

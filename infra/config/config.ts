@@ -28,6 +28,11 @@ export interface LifelineConfig {
   demo: boolean;
   /** `npm start`: the embedded simulator's time scale (real-world seconds × scale). */
   simTimeScale: number;
+  /** /metrics without a token (a scraper on a private network); else a provider token is required. */
+  metricsPublic: boolean;
+  /** Failed authentications a client address may make per window before it is refused (429) for the window. */
+  authFailureLimit: number;
+  authFailureWindowSeconds: number;
 }
 
 const emptyToUndefined = ({ value }: { value: unknown }) => (value === '' ? undefined : value);
@@ -74,6 +79,15 @@ class EnvironmentSchema {
 
   @IsOptional() @Transform(emptyToUndefined) @Type(() => Number) @Min(0) @Max(1)
   SIM_TIME_SCALE?: number;
+
+  @IsOptional() @Transform(emptyToUndefined) @IsIn(['true', 'false', '1', '0'], { message: 'METRICS_PUBLIC must be true or false' })
+  METRICS_PUBLIC?: string;
+
+  @IsOptional() @Transform(emptyToUndefined) @Type(() => Number) @IsInt() @Min(1) @Max(1_000_000)
+  AUTH_FAILURE_LIMIT?: number;
+
+  @IsOptional() @Transform(emptyToUndefined) @Type(() => Number) @IsInt() @Min(1) @Max(86_400)
+  AUTH_FAILURE_WINDOW_SECONDS?: number;
 }
 
 export class ConfigValidationError extends Error {
@@ -103,6 +117,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     estateConfigFile: parsed.ESTATE_CONFIG,
     demo: parsed.DEMO === undefined ? true : parsed.DEMO === 'true' || parsed.DEMO === '1',
     simTimeScale: parsed.SIM_TIME_SCALE ?? 0.01,
+    metricsPublic: parsed.METRICS_PUBLIC === 'true' || parsed.METRICS_PUBLIC === '1',
+    authFailureLimit: parsed.AUTH_FAILURE_LIMIT ?? 20,
+    authFailureWindowSeconds: parsed.AUTH_FAILURE_WINDOW_SECONDS ?? 60,
   };
   // A key present in the overrides wins, even when its value is undefined (e.g. `mysqlUrl: undefined` forces SQLite).
   return { ...config, ...overrides };

@@ -28,7 +28,7 @@ describe.each(DIALECTS)('platform endpoints and request hygiene (%s)', (dialect)
 
   it('exposes Prometheus metrics with default metrics and the HTTP histogram by route template', async () => {
     await t.http.get('/v1/sites').set(t.auth()).expect(200);
-    const res = await t.http.get('/metrics').expect(200).expect('Content-Type', /text\/plain/);
+    const res = await t.http.get('/metrics').set(t.auth()).expect(200).expect('Content-Type', /text\/plain/);
     expect(res.text).toMatch(/process_cpu_user_seconds_total/);
     expect(res.text).toMatch(/http_request_duration_seconds_count\{method="GET",route="\/v1\/sites",status_code="200"\} \d+/);
   });

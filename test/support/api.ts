@@ -20,7 +20,11 @@ export interface TestApp {
 }
 
 /** The app on a fresh database of the dialect (a new MariaDB database or a new SQLite file). */
-export async function startTestApp(dialect: Dialect, overrides: Parameters<typeof createApp>[0] = {}): Promise<TestApp> {
+export async function startTestApp(
+  dialect: Dialect,
+  overrides: Parameters<typeof createApp>[0] = {},
+  opts: Parameters<typeof createApp>[1] = {},
+): Promise<TestApp> {
   const db = await createTestDatabase(dialect);
   const app = await createApp({
     ...db.config,
@@ -28,7 +32,7 @@ export async function startTestApp(dialect: Dialect, overrides: Parameters<typeo
     logLevel: 'silent',
     temporalAddress: process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233',
     ...overrides,
-  });
+  }, opts);
   const uow = app.get(UnitOfWork);
   return {
     app,

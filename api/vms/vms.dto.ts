@@ -7,7 +7,7 @@ export const MAX_VMS_PER_REQUEST = 5000;
 
 export class DiskDto {
   @Name({ example: 'disk0' }) name: string;
-  @Int({ min: 1, max: 1_000_000, example: 100 }) sizeGb: number;
+  @Int({ min: 1, max: 63_488, example: 100, description: 'At most 62 TB, the largest VMDK' }) sizeGb: number;
 }
 
 export class PrimaryIdentityDto {
@@ -16,8 +16,8 @@ export class PrimaryIdentityDto {
 }
 
 export class DrIdentityDto {
-  @Text({ max: 255, optional: true }) hostname?: string;
-  @IpArray({ max: 32, example: ['172.16.0.11'] }) ips: string[];
+  @ApiPropertyOptional({ type: String, nullable: true }) hostname: string | null;
+  @ApiProperty({ type: String, isArray: true, example: ['172.16.0.11'] }) ips: string[];
 }
 
 export class ProbeDto {
@@ -27,19 +27,22 @@ export class ProbeDto {
   @Int({ min: 1, max: 65535, optional: true, description: 'For tcp probes' }) port?: number;
 }
 
+/** What vCenter at the DR site can run: larger VMs are refused at import rather than at a failover. */
+export const VM_LIMITS = { vcpu: 768, memoryMb: 24 * 1024 * 1024, disks: 64, diskSizeGb: 63_488 };
+
+/**
+ * What a tenant describes. The fields Lifeline's workflows own (replication state and lag, master
+ * target, DR identity) are not here: they are read-only, so sending one is refused like any unknown field.
+ */
 export class CreateVmDto {
   @Name({ example: 'nw-db-1', description: 'Unique within the tenant' }) name: string;
   @OneOf(VM_ROLES, 'VmRole') role: VmRole;
   @Text({ max: 100, example: 'rhel-9' }) os: string;
-  @Int({ min: 1, max: 1024, example: 4 }) vcpu: number;
-  @Int({ min: 1, max: 100_000_000, example: 16384 }) memoryMb: number;
-  @NestedArray(() => DiskDto, { min: 1, max: 64 }) disks: DiskDto[];
+  @Int({ min: 1, max: VM_LIMITS.vcpu, example: 4 }) vcpu: number;
+  @Int({ min: 1, max: VM_LIMITS.memoryMb, example: 16384 }) memoryMb: number;
+  @NestedArray(() => DiskDto, { min: 1, max: VM_LIMITS.disks }) disks: DiskDto[];
   @Nested(() => PrimaryIdentityDto) primary: PrimaryIdentityDto;
-  @Nested(() => DrIdentityDto, { nullable: true, description: 'Null until reserved from the IP mapping / BNA pool' }) dr?: DrIdentityDto | null;
-  @OneOf(REPLICATION_STATES, 'ReplicationState', { optional: true, description: 'Default unprotected' }) replicationState?: ReplicationState;
-  @Int({ min: 0, max: 31_536_000, nullable: true }) rpoLagSeconds?: number | null;
   @Int({ min: 0, max: 1_000_000, optional: true, description: 'Lower recovers first within a group; default 100' }) recoveryPriority?: number;
-  @Text({ nullable: true, description: 'InMage master target protecting this VM' }) masterTarget?: string | null;
   @Bool({ optional: true, description: 'A failed critical VM holds the whole operation' }) critical?: boolean;
   @NestedArray(() => ProbeDto, { max: 16, optional: true }) probes?: ProbeDto[];
 }
@@ -76,12 +79,12 @@ export class VmResponseDto {
   @ApiProperty() memoryMb: number;
   @ApiProperty({ type: DiskDto, isArray: true }) disks: DiskDto[];
   @ApiProperty({ type: PrimaryIdentityDto }) primary: PrimaryIdentityDto;
-  @ApiPropertyOptional({ type: DrIdentityDto, nullable: true }) dr: { hostname: string | null; ips: string[] } | null;
-  @ApiProperty({ enum: REPLICATION_STATES, enumName: 'ReplicationState', description: 'failed-over: recovered at the DR site, not replicating' }) replicationState: ReplicationState;
+  @ApiPropertyOptional({ type: DrIdentityDto, nullable: true, readOnly: true, description: 'Set from the IP mapping when the address is reserved' }) dr: DrIdentityDto | null;
+  @ApiProperty({ enum: REPLICATION_STATES, enumName: 'ReplicationState', readOnly: true, description: 'Set by the workflows. failed-over: recovered at the DR site, not replicating' }) replicationState: ReplicationState;
   @ApiProperty({ type: VmSiteDto, description: 'Where the VM runs now' }) site: VmSiteDto;
-  @ApiPropertyOptional({ type: Number, nullable: true }) rpoLagSeconds: number | null;
+  @ApiPropertyOptional({ type: Number, nullable: true, readOnly: true }) rpoLagSeconds: number | null;
   @ApiProperty() recoveryPriority: number;
-  @ApiPropertyOptional({ type: String, nullable: true }) masterTarget: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true, readOnly: true, description: 'InMage master target protecting this VM, chosen by onboarding' }) masterTarget: string | null;
   @ApiProperty() critical: boolean;
   @ApiProperty({ type: ProbeDto, isArray: true }) probes: ProbeDto[];
   @ApiProperty() createdAt: string;

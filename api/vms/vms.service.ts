@@ -48,9 +48,8 @@ export class VmsService {
         id: randomUUID(), tenantId, name: v.name, role: v.role, os: v.os, vcpu: v.vcpu, memoryMb: v.memoryMb,
         disks: v.disks.map((d) => ({ name: d.name, sizeGb: d.sizeGb })),
         primaryHostname: v.primary.hostname, primaryIps: v.primary.ips,
-        drHostname: v.dr?.hostname ?? null, drIps: v.dr ? v.dr.ips : null,
-        replicationState: v.replicationState ?? 'unprotected', rpoLagSeconds: v.rpoLagSeconds ?? null,
-        recoveryPriority: v.recoveryPriority ?? 100, masterTarget: v.masterTarget ?? null, critical: v.critical ?? false,
+        drHostname: null, drIps: null, replicationState: 'unprotected', rpoLagSeconds: null,
+        recoveryPriority: v.recoveryPriority ?? 100, masterTarget: null, critical: v.critical ?? false,
         probes: v.probes?.map((pr) => ({ kind: pr.kind, ...(pr.url !== undefined && { url: pr.url }), ...(pr.port !== undefined && { port: pr.port }) })) ?? null,
         createdAt: now, updatedAt: now,
       }));

@@ -1,3 +1,5 @@
+import { DataSource, In } from 'typeorm';
+import { ProtectedVmEntity } from '../../infra/persistence/entities';
 import { DIALECTS } from '../support/databases';
 import { seedEstate, startTestApp, vm, type Estate, type TestApp } from '../support/api';
 
@@ -12,10 +14,13 @@ describe.each(DIALECTS)('recovery plans (%s)', (dialect) => {
     await t.http.post(`/v1/tenants/${e.tenantId}/vms`).set(t.auth()).send({
       vms: [
         vm('ad-1', { role: 'management' }),
-        vm('db-1', { masterTarget: 'mt-1' }), vm('db-2', { masterTarget: 'mt-1' }),
-        vm('app-1', { masterTarget: 'mt-2' }), vm('app-2', { masterTarget: 'mt-2' }), vm('web-1', { critical: true }),
+        vm('db-1'), vm('db-2'), vm('app-1'), vm('app-2'), vm('web-1', { critical: true }),
       ],
     }).expect(201);
+    // The master targets onboarding would have chosen (read-only through the API).
+    const vms = t.app.get(DataSource).getRepository(ProtectedVmEntity);
+    await vms.update({ tenantId: e.tenantId, name: In(['db-1', 'db-2']) }, { masterTarget: 'mt-1' });
+    await vms.update({ tenantId: e.tenantId, name: In(['app-1', 'app-2']) }, { masterTarget: 'mt-2' });
   });
   afterAll(async () => t?.close());
 

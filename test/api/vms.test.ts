@@ -14,8 +14,7 @@ describe.each(DIALECTS)('protected VMs (%s)', (dialect) => {
 
   it('imports VMs and lists them page by page, every field round-tripped', async () => {
     const full = vm('web-1', {
-      role: 'workload', dr: { hostname: 'web-1.dr.local', ips: ['172.16.0.5'] }, replicationState: 'differential-sync', rpoLagSeconds: 30,
-      recoveryPriority: 5, masterTarget: 'mt-1', critical: true, probes: [{ kind: 'http', url: 'http://web-1/health' }, { kind: 'tcp', port: 443 }],
+      role: 'workload', recoveryPriority: 5, critical: true, probes: [{ kind: 'http', url: 'http://web-1/health' }, { kind: 'tcp', port: 443 }],
       disks: [{ name: 'os', sizeGb: 40 }, { name: 'data', sizeGb: 500 }],
     });
     const res = await post({ vms: [full, vm('web-2'), vm('mgmt-1', { role: 'management' })] }).expect(201);
@@ -31,12 +30,40 @@ describe.each(DIALECTS)('protected VMs (%s)', (dialect) => {
     const web1 = page1.body.items[1];
     expect(web1).toMatchObject({
       name: 'web-1', role: 'workload', os: 'rhel-9', vcpu: 2, memoryMb: 4096, disks: full.disks, primary: full.primary,
-      dr: { hostname: 'web-1.dr.local', ips: ['172.16.0.5'] }, replicationState: 'differential-sync', rpoLagSeconds: 30, recoveryPriority: 5,
-      masterTarget: 'mt-1', critical: true, probes: full.probes,
+      dr: null, replicationState: 'unprotected', rpoLagSeconds: null, recoveryPriority: 5, masterTarget: null, critical: true, probes: full.probes,
     });
     const web2 = page2.body.items[0];
     expect(web2).toMatchObject({ dr: null, replicationState: 'unprotected', rpoLagSeconds: null, recoveryPriority: 100, masterTarget: null, critical: false, probes: [] });
     await t.http.get(`/v1/tenants/${e.tenantId}/vms/${web1.id}`).set(t.auth()).expect(200, web1);
+  });
+
+  it('refuses the fields the workflows own (replication state and lag, master target, DR identity) and VMs larger than vCenter runs', async () => {
+    const before = await t.counts();
+    const owned: [Record<string, unknown>, string][] = [
+      [{ replicationState: 'differential-sync' }, 'replicationState'],
+      [{ rpoLagSeconds: 0 }, 'rpoLagSeconds'],
+      [{ masterTarget: 'mt-1' }, 'masterTarget'],
+      [{ dr: { hostname: 'x.dr.local', ips: ['172.16.0.9'] } }, 'dr'],
+      [{ site: { role: 'dr' } }, 'site'],
+    ];
+    for (const [field, name] of owned) {
+      const res = await post({ vms: [vm('owned', field)] }).expect(400);
+      expect(res.body.message).toEqual([`vms.0.property ${name} should not exist`]);
+    }
+    const sizes: [Record<string, unknown>, RegExp][] = [
+      [{ vcpu: 1024 }, /vms\.0\.vcpu must not be greater than 768/],
+      [{ memoryMb: 100_000_000 }, /vms\.0\.memoryMb must not be greater than 25165824/],
+      [{ disks: Array.from({ length: 65 }, (_, i) => ({ name: `d${i}`, sizeGb: 1 })) }, /vms\.0\.disks must contain no more than 64 elements/],
+      [{ disks: [{ name: 'd', sizeGb: 1_000_000 }] }, /vms\.0\.disks\.0\.sizeGb must not be greater than 63488/],
+    ];
+    for (const [field, message] of sizes) {
+      const res = await post({ vms: [vm('huge', field)] }).expect(400);
+      expect(res.body.message.join()).toMatch(message);
+    }
+    expect(await t.counts()).toEqual(before);
+    const schema = (await t.http.get('/docs-json').expect(200)).body.components.schemas;
+    expect(Object.keys(schema.CreateVmDto.properties)).not.toEqual(expect.arrayContaining(['replicationState']));
+    for (const field of ['replicationState', 'rpoLagSeconds', 'masterTarget', 'dr']) expect(schema.VmResponseDto.properties[field].readOnly).toBe(true);
   });
 
   it('refuses bad VM input with 400 naming the field path, storing nothing', async () => {

@@ -17,6 +17,12 @@ export interface RecoveryStepDurations {
 
 export const RECOVERY_STEP_DURATIONS: Readonly<RecoveryStepDurations> = { recover: 300, reIp: 30, powerOn: 45, boot: 120, publish: 5 };
 
+/**
+ * A resume restarts each primary VM from its own images, already in place under its own identity: no
+ * recovery and no re-IP, only power-on, boot and the records pointed back.
+ */
+export const RESTART_STEP_DURATIONS: Readonly<RecoveryStepDurations> = { ...RECOVERY_STEP_DURATIONS, recover: 0, reIp: 0 };
+
 /** The forecast of a recovery schedule: per VM, recover, then start (re-IP, power-on, boot), then publish. */
 export function forecastRecovery(schedule: ExecutionSchedule, durations: RecoveryStepDurations = RECOVERY_STEP_DURATIONS): Forecast {
   return forecastSchedule({ schedule, durations: { recover: durations.recover, start: durations.reIp + durations.powerOn + durations.boot, publish: durations.publish } });

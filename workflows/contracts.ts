@@ -156,6 +156,8 @@ export interface FixupInput {
    * is then no baseline for the rest: the next failback still restores from the capture before the failover.
    */
   othersStayAtDr?: boolean;
+  /** Failback of a resume: every record back exactly as captured before the failover, the DR period's changes discarded. */
+  discardDrChanges?: boolean;
   request: OperationRequest;
 }
 

@@ -1,6 +1,7 @@
 import { ApplicationFailure, CancellationScope, executeChild, isCancellation, patched, proxyActivities, sleep, workflowInfo } from '@temporalio/workflow';
 import type { LifelineActivities } from '../activities';
 import { compilePlan } from '../domain/plan-compiler';
+import { forecastRecovery, RESTART_STEP_DURATIONS } from '../domain/step-durations';
 import { blockingCall, inventoryWrite, longPoll } from './activity-options';
 import { untilAllDone } from './batch';
 import { FixupInput, FixupReport, MANAGEMENT_FIXUP_WORKFLOW, ResumeInput, ResumeResult, workflowIds } from './contracts';
@@ -10,10 +11,14 @@ import { OperationTracker } from './operation-tracker';
 import { publishBack } from './publish-back';
 import { REPLICATION_WAIT_AS_CHILD, waitForReplication } from './replication-wait';
 import { TenantClaim } from './tenant-claim';
+import { etaAfter } from './wave-runner';
 
 const inventory = proxyActivities<LifelineActivities>(inventoryWrite);
 const systems = proxyActivities<LifelineActivities>(blockingCall);
 const jobs = proxyActivities<LifelineActivities>(longPoll);
+
+/** The resume's steps that are its restart waves (`restart wave 2: app`). */
+const RESTART_STEP = /^restart wave \d+: /;
 
 /** Resumes started before the per-VM DNS and firewall calls moved into a child that continues as new. */
 const PUBLISH_BACK_AS_CHILD = 'publish-back-as-child';
@@ -49,6 +54,9 @@ export async function resume(input: ResumeInput): Promise<ResumeResult> {
       systems.notifyTenant({ tenant: tenant.name, summary: `Resume for ${tenant.name}: changes made at ${tenant.drSite} are discarded; ${tenant.primarySite} restarts from its images`, severity: 2, correlationId: id, idempotencyKey: `${id}:notify:begin` }),
     );
     stopped = true;
+    // The outage runs from the DR power-off: the RTO clock, the forecast and the ETA count from there.
+    const outageStartedAt = new Date().toISOString();
+    tracker.setProgress({ rto: { targetMinutes: tenant.rtoMinutes, startedAt: outageStartedAt, deadline: new Date(Date.parse(outageStartedAt) + tenant.rtoMinutes * 60_000).toISOString() } });
     await tracker.step('DR VMs powered off', () =>
       untilAllDone('power off', all, (vms) => jobs.quiesceDrVms({ tenant: tenant.name, primarySite: tenant.primarySite, drSite: tenant.drSite, vms, idempotencyPrefix: `${id}:stop` })),
     (q) => ({ poweredOff: q.filter((v) => v.poweredOff).length }));
@@ -58,11 +66,17 @@ export async function resume(input: ResumeInput): Promise<ResumeResult> {
 
     const compiled = compilePlan(facts.plan.spec, facts.vms, facts.plan.caps);
     if (!compiled.ok) throw ApplicationFailure.nonRetryable(`recovery plan ${facts.plan.name} no longer compiles: ${compiled.problems.map((p) => p.message).join('; ')}`);
+    const forecast = forecastRecovery(compiled.schedule, RESTART_STEP_DURATIONS);
+    tracker.setProgress({
+      forecast: { lowerBoundSeconds: forecast.lowerBound, estimatedMakespanSeconds: forecast.estimatedMakespan, stepDurations: RESTART_STEP_DURATIONS },
+      eta: new Date(Date.now() + forecast.estimatedMakespan * 1000).toISOString(),
+    });
     for (const stage of compiled.schedule.stages) {
       if (stage.vms.length === 0) continue;
       await tracker.step(`restart wave ${stage.index}: ${stage.group}`, () =>
         untilAllDone(`restart wave ${stage.group}`, stage.vms, (vms) => jobs.restartPrimaryVms({ tenant: tenant.name, primarySite: tenant.primarySite, vms, idempotencyPrefix: `${id}:restart` })),
       (r) => ({ restarted: r.length }));
+      tracker.setProgress({ eta: etaAfter(forecast, stage.index, tracker.view.steps, RESTART_STEP) });
     }
 
     const planVms = new Map(facts.vms.map((v) => [v.name, v]));
@@ -84,6 +98,7 @@ export async function resume(input: ResumeInput): Promise<ResumeResult> {
       const fixupInput: FixupInput = {
         tenantId: tenant.id,
         direction: 'failback',
+        discardDrChanges: true,
         identities: moved.map((vm) => {
           const f = planVms.get(vm)!;
           return { vm, role: f.role, from: { hostname: f.fqdn, ips: f.drIps ?? [] }, to: { hostname: f.fqdn, ips: f.primaryIps } };

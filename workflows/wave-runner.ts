@@ -13,6 +13,9 @@ export interface WaveRun {
   result: FailoverStageResult;
 }
 
+/** The operation's steps that are its waves (`wave 2: app`). */
+const WAVE_STEP = /^wave \d+: /;
+
 /** The stage rows of the operation's progress, one per wave. */
 type StageProgress = { index: number; status: string; counts?: unknown; workflowId?: string };
 
@@ -88,7 +91,7 @@ export async function runWaves(o: {
     Object.assign(outcomes, result.outcomes);
     stageProgress.status = result.aborted ? 'aborted' : 'done';
     stageProgress.counts = countsOf(result.outcomes);
-    if (o.forecast) tracker.setProgress({ eta: etaAfter(o.forecast, stage.index, tracker.view.steps) });
+    if (o.forecast) tracker.setProgress({ eta: etaAfter(o.forecast, stage.index, tracker.view.steps, WAVE_STEP) });
     // Awaited only when it must finish first: an extra await would reorder the commands it leaves in flight.
     const after = o.afterWave({ stage, vms: stageVms, result });
     if (after) await after;
@@ -101,10 +104,10 @@ export async function runWaves(o: {
  * (their actual time over their forecast time). Waits between waves (a pause, an approval) are not the
  * waves' pace: they delay the ETA by their length, as they have already by ending later.
  */
-function etaAfter(forecast: Forecast, stageIndex: number, steps: { name: string; durationMs?: number }[]): string {
+export function etaAfter(forecast: Forecast, stageIndex: number, steps: { name: string; durationMs?: number }[], waveStep: RegExp): string {
   const ran = forecast.stages.filter((s) => s.index <= stageIndex && s.end > s.start);
   const planned = ran.reduce((sum, s) => sum + (s.end - s.start), 0);
-  const actual = steps.filter((s) => /^wave \d+: /.test(s.name)).reduce((sum, s) => sum + (s.durationMs ?? 0) / 1000, 0);
+  const actual = steps.filter((s) => waveStep.test(s.name)).reduce((sum, s) => sum + (s.durationMs ?? 0) / 1000, 0);
   const pace = planned > 0 && actual > 0 ? actual / planned : 1;
   const remaining = forecast.stages.filter((s) => s.index > stageIndex).reduce((sum, s) => sum + (s.end - s.start), 0);
   return new Date(Date.now() + remaining * pace * 1000).toISOString();

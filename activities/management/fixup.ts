@@ -57,6 +57,11 @@ export interface FixupContext {
    * Absent (older runs): they are read from the live services.
    */
   drFinalVersion?: number | null;
+  /**
+   * Failback that discards the DR period (a resume): every record goes back exactly as captured before the
+   * failover, and what the DR period added is removed; nothing is merged.
+   */
+  discardDrChanges?: boolean;
 }
 
 export interface LoadFixupContextInput {
@@ -69,6 +74,8 @@ export interface LoadFixupContextInput {
    * answers the same) and the context carries the key and the VM names instead of the list.
    */
   runKey?: string;
+  /** A resume: the records go back exactly as captured; the DR period's changes are discarded. */
+  discardDrChanges?: boolean;
 }
 
 /** A service activity's context with the run's identities at hand. */
@@ -247,6 +254,7 @@ export function createFixupActivities(deps: ActivityDeps) {
         snapshotVersion: direction === 'failback' && drBaseline?.basedOnVersion ? drBaseline.basedOnVersion : (primary?.version ?? null),
         drBaselineVersion: direction === 'failback' ? (drBaseline?.version ?? null) : null,
         ...(drFinal ? { drFinalVersion: drFinal.version ?? null } : {}),
+        ...(direction === 'failback' && input.discardDrChanges ? { discardDrChanges: true } : {}),
       };
     },
 
@@ -304,6 +312,9 @@ export function createFixupActivities(deps: ActivityDeps) {
               throw ApplicationFailure.nonRetryable(`no DR server known for ${unresolved.join(', ')}: set the drEndpoint of the tenant's ${kind} service`, 'DrServerUnknown');
             }
             want = desiredAfterMove(model, captured, live, map);
+          } else if (ctx.discardDrChanges) {
+            // A resume: the DR period is discarded, so its records go back exactly as captured.
+            want = captured.filter((r) => inScope(r, new Set(map.vms)));
           } else {
             const merged = reverseMerge(model, captured, drBaseline ? (drBaseline.records[model.id] ?? []) : null, drFinal?.records[model.id] ?? live, map);
             merge[model.id] = { added: merged.added.length, deleted: merged.deleted.length, modified: merged.modified.length };
@@ -311,6 +322,7 @@ export function createFixupActivities(deps: ActivityDeps) {
           }
           expected.set(model.id, want);
           changes[model.id] = await reconcile(adapter, model, ctx.tenant, want, live, map, `${input.keyBase}:${model.id}`, writeErrors);
+          if (ctx.discardDrChanges) changes[model.id].removed += await removeUnwanted(adapter, model, ctx.tenant, want, live, map, `${input.keyBase}:${model.id}`, writeErrors);
         }
         if (kind === 'event-policy') {
           // FIG. 8 (804): the event store's sources move to the new identities too (or go, by policy).
@@ -346,6 +358,13 @@ export function createFixupActivities(deps: ActivityDeps) {
           const v = verifyCollection(model, expected.get(model.id) ?? [], live, map);
           for (const [vm, list] of v.vms) problems.set(vm, [...(problems.get(vm) ?? []), ...list]);
           tenantWide.push(...v.tenantWide);
+          if (ctx.discardDrChanges) {
+            for (const r of unwanted(model, expected.get(model.id) ?? [], live, map)) {
+              const text = `${model.id} ${model.key(r)} was added during the DR period and is still there`;
+              if (typeof r.server === 'string' && map.vms.includes(r.server)) problems.set(r.server, [...(problems.get(r.server) ?? []), text]);
+              else tenantWide.push(text);
+            }
+          }
           for (const vm of v.covered) covered.add(vm);
         }
         if (kind === 'event-policy') {
@@ -468,6 +487,30 @@ async function reconcile(
     }
   });
   return counts;
+}
+
+/** The in-scope records the service holds that the target does not name (on a resume: the DR period's additions). */
+function unwanted(model: CollectionModel, want: MgmtRec[], live: MgmtRec[], map: IdentityMap): MgmtRec[] {
+  const vms = new Set(map.vms);
+  const keys = new Set(want.map((r) => model.key(r)));
+  return live.filter((r) => inScope(r, vms) && !keys.has(model.key(r)));
+}
+
+/** Removes what `unwanted` finds; a record refused is reported like any write. */
+async function removeUnwanted(
+  adapter: CollectionAdapter, model: CollectionModel, tenant: string, want: MgmtRec[], live: MgmtRec[], map: IdentityMap, keyBase: string, errors: WriteError[],
+): Promise<number> {
+  let removed = 0;
+  await eachLimited(unwanted(model, want, live, map), RECONCILE_CONCURRENCY, async (r) => {
+    if (!adapter.remove) return;
+    try {
+      await adapter.remove(tenant, r, (action) => `${keyBase}:discard:${action}:${model.key(r)}#${String(r.id)}`);
+      removed++;
+    } catch (err) {
+      errors.push(writeError(r, `${model.id} ${model.key(r)}`, err));
+    }
+  });
+  return removed;
 }
 
 /** A write a management system refused: which record (and VM), why, and whether a retry may succeed. */

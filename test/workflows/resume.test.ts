@@ -35,6 +35,16 @@ describe('resume through the API', () => {
     const drDataIpsAtFailover = (await protectionRecords(t, tenant.id)).flatMap((v) => v.dr?.ips ?? []);
     expect(drDataIpsAtFailover).toHaveLength(15);
 
+    // Changes made at the DR site, which a resume discards: an agent's rules cleared, another agent removed, a
+    // firewall rule added for a recovered VM. The management services must end exactly as captured.
+    const key = (what: string) => `dr-period-${what}`;
+    const agents = (await estate.clients.monitoring.listAgents({ tenant: tenant.name })).filter((a) => a.rules.length > 0);
+    const [changed, removed] = [agents[0], agents.find((a) => a.server !== agents[0].server)!];
+    await estate.clients.monitoring.setRules(changed.id, [], key('rules'));
+    await estate.clients.monitoring.uninstallAgent(removed.id, key('uninstall'));
+    await estate.clients.firewall.createRule({ tenant: tenant.name, name: 'dr-added', source: '192.168.10.0/24', destination: drDataIpsAtFailover[0], port: '8443', server: changed.server }, key('rule'));
+    expect(await estateDifferences(e.dataSource, estate.control, tenant.id)).toEqual(expect.arrayContaining([expect.stringMatching(/^firewall.rules dr-added: left over/)]));
+
     for (const confirmDataLoss of [undefined, false]) {
       const refused = await t.http.post('/v1/operations').set(t.auth()).send({ kind: 'resume', tenantId: tenant.id, confirmDataLoss }).expect(422);
       expect(JSON.stringify(refused.body)).toContain('confirmDataLoss must be true');
@@ -50,6 +60,12 @@ describe('resume through the API', () => {
     expect(op.result as ResumeResult).toMatchObject({ restarted: 15, reprotected: 15 });
     expect((op.result as ResumeResult).drResourcesReleased.vmsDeleted).toBe(15);
     expect((await t.http.get(`/v1/tenants/${tenant.id}`).set(t.auth()).expect(200)).body.state).toBe('protected');
+    expect((op.result as ResumeResult).fixup?.manageable).toBe(true);
+    // A resume shows its RTO clock (from the DR power-off), its forecast with its bound, and an ETA.
+    expect(op.progress.rto).toMatchObject({ targetMinutes: expect.any(Number), startedAt: op.steps.find((x) => x.name === 'DR VMs powered off')!.startedAt });
+    expect(op.progress.forecast.lowerBoundSeconds).toBeGreaterThan(0);
+    expect(op.progress.forecast.lowerBoundSeconds).toBeLessThanOrEqual(op.progress.forecast.estimatedMakespanSeconds);
+    expect(Date.parse(op.progress.eta)).toBeGreaterThan(Date.parse(op.progress.rto.startedAt));
 
     const s = await state();
     const primary = s.compute.vms.filter((v) => v.origin === 'primary');

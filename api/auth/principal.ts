@@ -1,5 +1,6 @@
 import type { Role } from '../../infra/persistence/enums';
 import type { NewAuditEvent } from '../../infra/persistence/repositories';
+import { auditDetails } from '../common/audit-digest';
 import { NotFoundError } from '../common/errors';
 
 /** Who is calling: the bearer token's identity and role. */
@@ -28,6 +29,6 @@ export function auditEvent(
 ): NewAuditEvent {
   return {
     actorTokenId: p.tokenId, actorName: p.name, actorRole: p.role, action, resourceType: resource.type, resourceId: resource.id,
-    tenantId: resource.tenantId ?? null, at: new Date(), details,
+    tenantId: resource.tenantId ?? null, at: new Date(), details: details && auditDetails(details),
   };
 }

@@ -3,7 +3,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import {
   ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsInt, IsIP, IsNotEmpty, IsObject, IsOptional, IsString, IsUUID,
-  Matches, Max, MaxLength, Min, ValidateIf, ValidateNested,
+  Matches, Max, MaxLength, Min, ValidateBy, ValidateIf, ValidateNested,
 } from 'class-validator';
 
 /**
@@ -139,9 +139,29 @@ export function Ip(o: Common & { version?: 4 | 6 } = {}) {
   return applyDecorators(doc(o, { type: String }), ...presence(o), IsIP(o.version, { message: `$property must be an IP${o.version ? `v${o.version}` : ''} address` }));
 }
 
-/** Free-form JSON object (metadata). */
-export function JsonObject(o: Common = {}) {
-  return applyDecorators(doc(o, { type: 'object', additionalProperties: true }), ...presence(o), IsObject());
+/** How deep a JSON value nests (a scalar is 0, `{}` or `[]` is 1). The body's own depth bound keeps this shallow. */
+function jsonDepth(value: unknown): number {
+  if (value === null || typeof value !== 'object') return 0;
+  return 1 + Math.max(0, ...Object.values(value).map(jsonDepth));
+}
+
+/** Free-form JSON object (metadata), bounded in size (bytes of its JSON) and depth, as the OpenAPI states. */
+export function JsonObject(o: Common & { maxBytes: number; maxDepth: number }) {
+  const bounds = `A JSON object of at most ${o.maxBytes} bytes, nested at most ${o.maxDepth} levels.`;
+  return applyDecorators(
+    doc({ ...o, description: o.description ? `${o.description}. ${bounds}` : bounds }, {
+      type: 'object', additionalProperties: true, 'x-max-bytes': o.maxBytes, 'x-max-depth': o.maxDepth,
+    }),
+    ...presence(o),
+    IsObject(),
+    ValidateBy({
+      name: 'jsonBounds',
+      validator: {
+        validate: (v: unknown) => Buffer.byteLength(JSON.stringify(v) ?? '', 'utf8') <= o.maxBytes && jsonDepth(v) <= o.maxDepth,
+        defaultMessage: () => `$property must be at most ${o.maxBytes} bytes as JSON and nest at most ${o.maxDepth} levels`,
+      },
+    }),
+  );
 }
 
 export class IdParamDto {

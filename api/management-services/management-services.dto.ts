@@ -4,6 +4,8 @@ import { MANAGEMENT_SERVICE_KINDS, MANAGEMENT_SERVICE_SCOPES, type ManagementSer
 import { Int, JsonObject, Name, OneOf, Text } from '../common/validation';
 
 const ENDPOINT = /^\S+$/;
+/** Enough for the fix-up scripts' hints; the captured management records live in their own store. */
+export const METADATA_BOUNDS = { maxBytes: 65_536, maxDepth: 8 };
 
 export class CreateManagementServiceDto {
   @OneOf(MANAGEMENT_SERVICE_KINDS, 'ManagementServiceKind') kind: ManagementServiceKind;
@@ -13,7 +15,7 @@ export class CreateManagementServiceDto {
   @Text({ max: 500, nullable: true, pattern: ENDPOINT, patternMessage: '$property must be a URL or host:port without blanks', example: 'https://itm.dr.example:3661' })
   drEndpoint?: string | null;
   @Int({ min: 0, max: 1000, description: 'Lower restores first', example: 10 }) restorePriority: number;
-  @JsonObject({ nullable: true, description: 'Metadata captured before a disaster, for the fix-up scripts' }) metadata?: Record<string, unknown> | null;
+  @JsonObject({ ...METADATA_BOUNDS, nullable: true, description: 'Metadata captured before a disaster, for the fix-up scripts' }) metadata?: Record<string, unknown> | null;
 }
 
 export class UpdateManagementServiceDto {
@@ -22,7 +24,7 @@ export class UpdateManagementServiceDto {
   @Text({ max: 500, optional: true, pattern: ENDPOINT, patternMessage: '$property must be a URL or host:port without blanks' }) primaryEndpoint?: string;
   @Text({ max: 500, nullable: true, pattern: ENDPOINT, patternMessage: '$property must be a URL or host:port without blanks' }) drEndpoint?: string | null;
   @Int({ min: 0, max: 1000, optional: true }) restorePriority?: number;
-  @JsonObject({ nullable: true }) metadata?: Record<string, unknown> | null;
+  @JsonObject({ ...METADATA_BOUNDS, nullable: true }) metadata?: Record<string, unknown> | null;
 }
 
 export class ManagementServiceResponseDto {

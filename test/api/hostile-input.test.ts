@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { seedEstate, startTestApp, type TestApp } from '../support/api';
 
 /** Every route that takes a JSON body, from the OpenAPI document, with its path parameters filled. */
@@ -51,6 +52,36 @@ describe('hostile input (sqlite)', () => {
       .send({ kind: 'monitoring', name: 'itm', primaryEndpoint: 'https://itm:3661', restorePriority: 1, metadata: nestedObject(3_000) });
     expect(res.status).toBe(400);
     expect(await t.counts()).toEqual(before);
+  });
+
+  it('bounds management-service metadata (64 KiB, 8 levels, stated in the OpenAPI) and audits a large value by its digest', async () => {
+    const e = await seedEstate(t, 'bounds');
+    const service = `/v1/management-services/${(await t.http.post(`/v1/tenants/${e.tenantId}/management-services`).set(t.auth())
+      .send({ kind: 'cmdb', name: 'cmdb', primaryEndpoint: 'https://cmdb:443', restorePriority: 1 }).expect(201)).body.id}`;
+    const before = await t.counts();
+    const huge = await t.http.patch(service).set(t.auth()).send({ metadata: { blob: 'x'.repeat(20 * 1024 * 1024) } }).expect(400);
+    expect(huge.body.message).toEqual(['metadata must be at most 65536 bytes as JSON and nest at most 8 levels']);
+    await t.http.patch(service).set(t.auth()).send({ metadata: nestedObject(9) }).expect(400);
+    await t.http.post(`/v1/tenants/${e.tenantId}/management-services`).set(t.auth())
+      .send({ kind: 'dns', name: 'dns', primaryEndpoint: 'dns:53', restorePriority: 2, metadata: { blob: 'y'.repeat(70_000) } }).expect(400);
+    expect(await t.counts()).toEqual(before);
+    expect((await t.http.get(service).set(t.auth()).expect(200)).body.metadata).toBeNull();
+
+    await t.http.patch(service).set(t.auth()).send({ metadata: nestedObject(7) }).expect(200);
+    const large = { records: Array.from({ length: 500 }, (_, i) => ({ ci: `ci-${i}`, owner: 'ops' })) };
+    await t.http.patch(service).set(t.auth()).send({ metadata: large, restorePriority: 3 }).expect(200);
+    expect((await t.http.get(service).set(t.auth()).expect(200)).body.metadata).toEqual(large);
+    const feed = await t.http.get(`/v1/audit-events?tenantId=${e.tenantId}&limit=100`).set(t.auth()).expect(200);
+    const update = feed.body.items.find((a: { action: string; details: { changes: { restorePriority?: number } } }) =>
+      a.action === 'management-service.update' && a.details.changes.restorePriority === 3);
+    const json = JSON.stringify(large);
+    expect(update.details.changes.metadata).toEqual({ sha256: createHash('sha256').update(json).digest('hex'), bytes: Buffer.byteLength(json) });
+    expect(JSON.stringify(feed.body).length).toBeLessThan(10_000);
+
+    const schema = (await t.http.get('/docs-json').expect(200)).body.components.schemas;
+    for (const dto of ['CreateManagementServiceDto', 'UpdateManagementServiceDto']) {
+      expect(schema[dto].properties.metadata).toMatchObject({ 'x-max-bytes': 65536, 'x-max-depth': 8, description: expect.stringMatching(/at most 65536 bytes, nested at most 8 levels/) });
+    }
   });
 
   describe('protocol', () => {

@@ -96,6 +96,8 @@ export function createBnaActivities(deps: ActivityDeps) {
       if (!id) return { removed: false };
       const job = await bna.removeVlan(id, input.idempotencyKey);
       if (job) await finishJob(job.jobId, 'VLAN removal');
+      // No job: gone already, or an earlier attempt's removal is still under way (BNA starts no second one).
+      else await waitUntil(`VLAN ${id} gone`, async () => ((await bna.getVlan(id)) ? undefined : true));
       return { removed: job !== null };
     },
   };

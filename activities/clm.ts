@@ -166,14 +166,17 @@ export function createClmActivities(deps: ActivityDeps) {
     async removeContainerPathsAndVips(input: { container: string; keyPrefix: string }): Promise<{ paths: number; vips: number }> {
       const c = await clm.getNetworkContainer(input.container);
       if (!c) return { paths: 0, vips: 0 };
+      // No task: already gone, or a deletion an earlier attempt started is still under way (CLM starts no second one).
       const paths = await eachItem(c.networkPathGuids, 4, async (guid) => {
         const task = await clm.deleteNetworkPath(guid, `${input.keyPrefix}:path:${guid}`);
         if (task) await finishTask(task.guid, `path ${guid} deletion`);
+        else await waitUntil(`path ${guid} gone`, async () => ((await clm.getNetworkPath(guid)) ? undefined : true));
         return guid;
       });
       const vips = await eachItem(c.loadBalancerVipGuids, 4, async (guid) => {
         const task = await clm.deleteLoadBalancerVip(guid, `${input.keyPrefix}:vip:${guid}`);
         if (task) await finishTask(task.guid, `VIP ${guid} deletion`);
+        else await waitUntil(`VIP ${guid} gone`, async () => ((await clm.getLoadBalancerVip(guid)) ? undefined : true));
         return guid;
       });
       const left = paths.retry.length + vips.retry.length;
@@ -226,8 +229,11 @@ export function createClmActivities(deps: ActivityDeps) {
         return s?.state === 'PROVISIONING' ? undefined : { found: s };
       });
       if (!soi.found) return { decommissioned: false };
-      const task = await clm.decommissionServiceOffering(soi.found.guid, input.idempotencyKey);
+      const guid = soi.found.guid;
+      const task = await clm.decommissionServiceOffering(guid, input.idempotencyKey);
+      // No task: gone already, or an earlier attempt's decommission is still under way.
       if (task) await finishTask(task.guid, 'decommission');
+      else await waitUntil('the control server decommissioned', async () => ((await clm.getServiceOfferingInstance(guid)) ? undefined : true));
       return { decommissioned: true };
     },
   };

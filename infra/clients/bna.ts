@@ -272,10 +272,10 @@ export class BnaClient {
     return { vlan: res.body.vlan, job: toJob(res.body), alreadyExisted: false };
   }
 
-  /** Removes a VLAN (a job) and returns its id to the pool. Null when already gone. */
+  /** Removes a VLAN (a job) and returns its id to the pool. Null when already gone, or already being deleted (409: no second job). */
   async removeVlan(id: string, idempotencyKey: string): Promise<BnaJob | null> {
-    const res = await this.effect<Raw>({ op: 'deleteVlan', method: 'DELETE', path: `/v4.0/vlans/${encodeURIComponent(id)}`, idempotencyKey, accept: [404] });
-    return res.status === 404 ? null : toJob(res.body);
+    const res = await this.effect<Raw>({ op: 'deleteVlan', method: 'DELETE', path: `/v4.0/vlans/${encodeURIComponent(id)}`, idempotencyKey, accept: [404, 409] });
+    return res.status === 404 || res.status === 409 ? null : toJob(res.body);
   }
 
   // ---- jobs ----

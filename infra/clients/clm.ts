@@ -453,10 +453,10 @@ export class ClmClient {
     return res.status === 404 ? null : toPath(one(res.body));
   }
 
-  /** Null when the path is already gone. */
+  /** Null when the path is already gone, or already being deleted (409 ALREADY_IN_DESIRED_STATE: no second task). */
   async deleteNetworkPath(guid: string, idempotencyKey: string): Promise<ClmTask | null> {
-    const res = await this.effect({ op: 'deleteNetworkPath', method: 'DELETE', path: `/csm/NetworkPath/${encodeURIComponent(guid)}`, idempotencyKey, accept: [404] });
-    return res.status === 404 ? null : toTask(one(res.body));
+    const res = await this.effect({ op: 'deleteNetworkPath', method: 'DELETE', path: `/csm/NetworkPath/${encodeURIComponent(guid)}`, idempotencyKey, accept: [404, 409] });
+    return res.status === 404 || res.status === 409 ? null : toTask(one(res.body));
   }
 
   // ---- load-balancer VIPs ----
@@ -500,8 +500,8 @@ export class ClmClient {
 
   /** Null when the VIP is already gone. */
   async deleteLoadBalancerVip(guid: string, idempotencyKey: string): Promise<ClmTask | null> {
-    const res = await this.effect({ op: 'deleteLoadBalancerPool', method: 'DELETE', path: `/csm/LoadBalancerPool/${encodeURIComponent(guid)}`, idempotencyKey, accept: [404] });
-    return res.status === 404 ? null : toTask(one(res.body));
+    const res = await this.effect({ op: 'deleteLoadBalancerPool', method: 'DELETE', path: `/csm/LoadBalancerPool/${encodeURIComponent(guid)}`, idempotencyKey, accept: [404, 409] });
+    return res.status === 404 || res.status === 409 ? null : toTask(one(res.body));
   }
 
   // ---- service offerings (InMage CX / PS / MT servers) ----
@@ -548,16 +548,16 @@ export class ClmClient {
     return res.body.results.map(toSoi);
   }
 
-  /** Decommissions an instance (deregisters it from the CX). Null when already gone. */
+  /** Decommissions an instance (deregisters it from the CX). Null when already gone, or already being decommissioned (409). */
   async decommissionServiceOffering(guid: string, idempotencyKey: string): Promise<ClmTask | null> {
     const res = await this.effect({
       op: 'decommissionServiceOffering',
       method: 'DELETE',
       path: `/csm/ServiceOfferingInstance/${encodeURIComponent(guid)}`,
       idempotencyKey,
-      accept: [404],
+      accept: [404, 409],
     });
-    return res.status === 404 ? null : toTask(one(res.body));
+    return res.status === 404 || res.status === 409 ? null : toTask(one(res.body));
   }
 
   // ---- organizations (tenants in CLM) ----

@@ -31,7 +31,8 @@ import type { BnaJob, BnaVlan, IpPool, IpReservation, Sim, VlanPool } from './st
  * reserve/release addresses, `/v4.0/vlan_pools` and `/v4.0/vlans` (VLAN create/delete run as jobs polled
  * at `/v4.0/jobs/{id}`, status 1 RUNNING, 2 COMPLETED, 3 FAILED), errors `{ status, errorCode, message }`.
  * An empty pool answers 422 POOL_EXHAUSTED; reserving again for the same owner answers 409
- * ALREADY_EXISTS with the address it already holds.
+ * ALREADY_EXISTS with the address it already holds; deleting a VLAN already being deleted answers 409
+ * ALREADY_IN_DESIRED_STATE (no second job).
  */
 
 export const JOB_RUNNING = 1;
@@ -490,6 +491,7 @@ export function bnaSystem(sim: Sim): SystemDef {
             jobs: true,
             run: ({ stuck }) => {
               if (!bna().vlans.has(vlan.id)) throw notFound(`VLAN ${vlan.id}`);
+              if (vlan.state === 'DELETING') throw new SimError(409, 'ALREADY_IN_DESIRED_STATE', `VLAN ${vlan.name} is already being deleted`, { vlan });
               vlan.state = 'DELETING';
               const job = newJob('deleteVlan', vlan.tenant, vlan.name, stuck, () => {
                 bna().vlans.delete(vlan.id);

@@ -37,7 +37,8 @@ import { TIERS } from './state';
  * isError/isSuccess/errors/results); errors are an array holding a `CloudError`; a `BMC-Transaction-ID`
  * header on every answer. Every long operation is asynchronous whatever `timeout` says.
  * Design assumptions: the status codes (404 unknown, 409 ALREADY_EXISTS with `existingGuid`, 409
- * ALREADY_IN_DESIRED_STATE for a container already being deleted, 422 rules);
+ * ALREADY_IN_DESIRED_STATE for a container, network path, VIP or service offering instance already being
+ * deleted, so a repeated delete starts no second task; 422 rules);
  * a task's `targetGuid`, the object it is about, readable before the task completes;
  * the `NetworkPath` class and its URIs; change approval as `ChangeRequest` objects approved with
  * `POST /csm/ChangeRequest/<guid>/approve` (CLM delegates approval to Change Management, which has no REST
@@ -645,6 +646,8 @@ export function clmSystem(sim: Sim): SystemDef {
             target: path.name,
             jobs: true,
             run: ({ stuck }) => {
+              if (!clm().networkPaths.has(path.guid)) throw notFound(`NetworkPath ${path.guid}`);
+              if (path.state === 'DELETING') throw new SimError(409, 'ALREADY_IN_DESIRED_STATE', `NetworkPath ${path.name} is already being deleted`, { existingGuid: path.guid });
               path.state = 'DELETING';
               const t = newTask('NetworkPath', 'delete', path.tenant, path.guid, stuck);
               run(t, 'clm.deleteNetworkPath', () => {
@@ -750,6 +753,8 @@ export function clmSystem(sim: Sim): SystemDef {
             target: pool.name,
             jobs: true,
             run: ({ stuck }) => {
+              if (!clm().lbPools.has(pool.guid)) throw notFound(`LoadBalancerPool ${pool.guid}`);
+              if (pool.state === 'DELETING') throw new SimError(409, 'ALREADY_IN_DESIRED_STATE', `LoadBalancerPool ${pool.name} is already being deleted`, { existingGuid: pool.guid });
               pool.state = 'DELETING';
               const t = newTask('LoadBalancerPool', 'delete', pool.tenant, pool.guid, stuck);
               run(t, 'clm.deleteLoadBalancerPool', () => {
@@ -866,6 +871,10 @@ export function clmSystem(sim: Sim): SystemDef {
             target: s.hostname,
             jobs: true,
             run: ({ stuck }) => {
+              if (!clm().offeringInstances.has(s.guid)) throw notFound(`ServiceOfferingInstance ${s.guid}`);
+              if (s.state === 'DECOMMISSIONING') {
+                throw new SimError(409, 'ALREADY_IN_DESIRED_STATE', `ServiceOfferingInstance ${s.hostname} is already being decommissioned`, { existingGuid: s.guid });
+              }
               const cs = s.controlServerId ? sim.state.inmage.controlServers.get(s.controlServerId) : undefined;
               if (cs?.planId) throw refused('CONTROL_SERVER_IN_USE', `${s.hostname} still serves protection plan ${cs.planId}`);
               s.state = 'DECOMMISSIONING';

@@ -74,6 +74,37 @@ describe('simulated CLM, BNA, ASA and management fix-up', () => {
     expect(again.body[0]).toEqual(expect.objectContaining({ errorID: 'ALREADY_IN_DESIRED_STATE', existingGuid: guid }));
   });
 
+  it('answers a repeated delete of a network path, VIP, service offering instance or VLAN under way with 409 ALREADY_IN_DESIRED_STATE, starting no second task', async () => {
+    const gold = await c.call('POST', '/clm/csm/NetworkContainer', SimClient.params({ name: 'nw-dr-gold', tenant: 'northwind', tier: 'Gold' }));
+    await c.advance(1);
+    const container = (await task(gold.body[0].guid)).results[0];
+    const made = [
+      await c.call('POST', '/clm/csm/NetworkPath', SimClient.params({ container: container.guid, name: 'web-to-app', source: '10.128.1.0/24', destination: '10.128.2.0/24', port: '8443' })),
+      await c.call('POST', '/clm/csm/LoadBalancerPool', SimClient.params({ container: container.guid, name: 'web', virtualIPAddress: '10.128.0.100' })),
+      await c.call('POST', '/clm/csm/ServiceOfferingInstance/bulkCreate', SimClient.params({ serviceOfferingID: { guid: 'so-inmage-mt-linux' }, tenant: 'northwind', hostnamePrefix: 'nw-mt-9', quantity: 1 })),
+    ].map((r) => r.body[0].targetGuid as string);
+    const vlan = await c.call('POST', '/bna/bca-networks/api/v4.0/vlans', { name: 'nw-inmage', tenant: 'northwind', site: 'dr-1' });
+    await c.advance(60 * 60_000);
+    const ops = ['deleteNetworkPath', 'deleteLoadBalancerPool', 'decommissionServiceOffering'];
+    for (const op of ops) expect((await c.call('POST', '/_sim/faults', { system: 'clm', op, stuck: true, times: 1 })).status).toBe(201);
+    expect((await c.call('POST', '/_sim/faults', { system: 'bna', op: 'deleteVlan', stuck: true, times: 1 })).status).toBe(201);
+
+    const paths = ['/clm/csm/NetworkPath', '/clm/csm/LoadBalancerPool', '/clm/csm/ServiceOfferingInstance'].map((p, i) => `${p}/${made[i]}`);
+    for (const [i, path] of paths.entries()) {
+      expect((await c.call('DELETE', path)).status).toBe(200);
+      const again = await c.call('DELETE', path);
+      expect([again.status, again.body[0]]).toEqual([409, expect.objectContaining({ errorID: 'ALREADY_IN_DESIRED_STATE', existingGuid: made[i] })]);
+    }
+    const vlanPath = `/bna/bca-networks/api/v4.0/vlans/${vlan.body.vlan.id}`;
+    expect((await c.call('DELETE', vlanPath)).status).toBe(202);
+    const again = await c.call('DELETE', vlanPath);
+    expect([again.status, again.body.errorCode]).toEqual([409, 'ALREADY_IN_DESIRED_STATE']);
+
+    // One deletion each: the repeats started nothing.
+    for (const op of ops) expect((await c.ops({ system: 'clm', op })).map((o) => o.outcome)).toEqual(['ok', 'error']);
+    expect((await c.ops({ system: 'bna', op: 'deleteVlan' })).map((o) => o.outcome)).toEqual(['ok', 'error']);
+  });
+
   it('a rejected change fails the container task and leaves nothing behind', async () => {
     const req = await c.call('POST', '/clm/csm/NetworkContainer', SimClient.params({ name: 'nw-dr-bronze', tenant: 'northwind', tier: 'Bronze', requiresApproval: true }));
     const t = req.body[0];

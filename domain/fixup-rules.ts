@@ -198,6 +198,14 @@ export function transformRecord(r: MgmtRec, model: CollectionModel, map: Identit
   return out;
 }
 
+/** The record with its site fields naming `to` where they named `from` (a lost primary site and its replacement). */
+export function renameSite(r: MgmtRec, model: CollectionModel, from: string, to: string): MgmtRec {
+  if (!model.siteFields.some((f) => r[f] === from)) return r;
+  const out: MgmtRec = { ...r };
+  for (const f of model.siteFields) if (out[f] === from) out[f] = to;
+  return out;
+}
+
 /**
  * Server references that the move cannot resolve: no target server is known for the service and the value
  * is not a replica that moves with the tenant (a moved VM's name or address). Named, so the report says why.

@@ -158,6 +158,11 @@ export interface FixupInput {
   othersStayAtDr?: boolean;
   /** Failback of a resume: every record back exactly as captured before the failover, the DR period's changes discarded. */
   discardDrChanges?: boolean;
+  /**
+   * Failback onto a new primary site: the lost site's name, which records captured before the failover hold
+   * (CMDB CIs, assets, directory entries, ticketing resources); they name the new primary site instead.
+   */
+  formerPrimarySite?: string;
   request: OperationRequest;
 }
 

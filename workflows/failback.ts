@@ -93,6 +93,8 @@ export async function failback(input: FailbackInput): Promise<FailbackResult> {
     await claim.setState('failing-back', ['failed-over']);
     const siteId = input.primarySiteId;
     let newSite = false;
+    // The lost site's name, which the records captured before the failover hold (a new site replaces it).
+    let formerPrimarySite: string | undefined;
     if (siteId) {
       // Smoking hole. A rebuilt site keeps its name and InMage's forward plans still name it as their source:
       // resuming them re-seeds the replicas from the recreated VMs. A new site is another source, so forward
@@ -100,6 +102,7 @@ export async function failback(input: FailbackInput): Promise<FailbackResult> {
       // protected from the lost site).
       const site = await tracker.step('inspect the new primary site', () => systems.inspectReturnSite({ tenant: facts.tenant.name, siteId }), (r) => r);
       newSite = !site.rebuilt;
+      if (newSite) formerPrimarySite = facts.tenant.primarySite;
       if (newSite && chosen.length < atDr.vms.length) {
         throw ApplicationFailure.nonRetryable(`a failback to the new primary site ${site.name} moves every VM at the DR site; ${atDr.vms.length - chosen.length} would stay protected from the lost site`, 'PartialFailbackRefused');
       }
@@ -193,6 +196,7 @@ export async function failback(input: FailbackInput): Promise<FailbackResult> {
         tenantId: tenant.id,
         direction: 'failback',
         ...(back.length < atDr.vms.length ? { othersStayAtDr: true } : {}),
+        ...(formerPrimarySite ? { formerPrimarySite } : {}),
         identities: back.map((vm) => {
           const f = planVms.get(vm)!;
           return { vm, role: f.role, from: { hostname: f.fqdn, ips: drIpsOf(f) }, to: { hostname: primary[vm].hostname, ips: primary[vm].nics.map((n) => n.ip) } };

@@ -33,7 +33,8 @@ export async function managementFixup(input: FixupInput): Promise<FixupReport> {
     // (a run loaded before that carries the identities in its context, and passes them on as it did).
     const { services: plans, vms: names, ...context } = await tracker.step(
       'load tenant context',
-      () => loadFixupContext({ tenantId: input.tenantId, direction: input.direction, identities: input.identities, services: input.services, runKey: `${info.workflowId}/${info.runId}`, ...(input.discardDrChanges ? { discardDrChanges: true } : {}) }),
+      () => loadFixupContext({ tenantId: input.tenantId, direction: input.direction, identities: input.identities, services: input.services, runKey: `${info.workflowId}/${info.runId}`, ...(input.discardDrChanges ? { discardDrChanges: true } : {}),
+        ...(input.formerPrimarySite ? { formerPrimarySite: input.formerPrimarySite } : {}) }),
       (c) => ({ direction: c.direction, vms: (c.vms ?? c.identities ?? []).length, services: c.services.map((s) => s.kind), snapshotVersion: c.snapshotVersion }),
     );
     const vms = names ?? (context.identities ?? []).map((c) => c.vm);

@@ -3,7 +3,7 @@ import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialE
 import { ApplicationFailure } from '@temporalio/common';
 import { fixupPolicyOf, PARTIAL_FAILBACK_CAPTURE, planFixupServices, type EventPolicyMode, type FixupServicePlan, type ManagementServiceKind } from '../../domain/fixup-plan';
 import {
-  byKey, changedFields, collectionsOf, desiredAfterMove, identityMap, inScope, reverseMerge, unresolvedServers, verifyCollection, type CollectionModel,
+  byKey, changedFields, collectionsOf, desiredAfterMove, identityMap, inScope, renameSite, reverseMerge, unresolvedServers, verifyCollection, type CollectionModel,
   type IdentityMap, type MgmtRec,
 } from '../../domain/fixup-rules';
 import { FixupRunEntity, type ManagementMetadataSnapshotEntity } from '../../infra/persistence/entities';
@@ -35,7 +35,8 @@ export interface FixupContext {
   identitiesKey?: string;
   /** The moved VMs' names, in the identities' order (what the workflow's own reports list). */
   vms?: string[];
-  sites: { primary: string; dr: string };
+  /** `formerPrimary`: on a failback onto a new primary site, the lost one, which captured records still name. */
+  sites: { primary: string; dr: string; formerPrimary?: string };
   subnets: { primary: string; dr: string }[];
   services: FixupServicePlan[];
   /** The DR side's server of each service, where configured or listed (drEndpoint, or the DR site's server). */
@@ -76,6 +77,8 @@ export interface LoadFixupContextInput {
   runKey?: string;
   /** A resume: the records go back exactly as captured; the DR period's changes are discarded. */
   discardDrChanges?: boolean;
+  /** Failback onto a new primary site: the lost site, whose name the captured records hold. */
+  formerPrimarySite?: string;
 }
 
 /** A service activity's context with the run's identities at hand. */
@@ -245,7 +248,11 @@ export function createFixupActivities(deps: ActivityDeps) {
         state: tenant.state,
         direction,
         ...(keyed ?? { identities }),
-        sites: { primary: primarySite?.name ?? tenant.primarySiteId, dr: drSite?.name ?? tenant.drSiteId },
+        sites: {
+          primary: primarySite?.name ?? tenant.primarySiteId,
+          dr: drSite?.name ?? tenant.drSiteId,
+          ...(direction === 'failback' && input.formerPrimarySite ? { formerPrimary: input.formerPrimarySite } : {}),
+        },
         subnets: mapping.subnets.map((s) => ({ primary: s.primaryCidr, dr: s.drCidr })),
         services: planFixupServices(rows, input.services),
         drServers,
@@ -304,7 +311,8 @@ export function createFixupActivities(deps: ActivityDeps) {
             changes[model.id] = { created: 0, updated: 0, removed: doomed.length };
             continue;
           }
-          const captured = base?.records[model.id] ?? [];
+          // After a failback onto a new primary site, what named the lost site names the new one.
+          const captured = (base?.records[model.id] ?? []).map((r) => (ctx.sites.formerPrimary ? renameSite(r, model, ctx.sites.formerPrimary, ctx.sites.primary) : r));
           let want: MgmtRec[];
           if (ctx.direction === 'failover') {
             const unresolved = unresolvedServers([...captured, ...live], model, map);

@@ -12,7 +12,8 @@ import type { SimControl } from '../clients/estate-fixture';
  *
  * The product's rules it applies (PRODUCT.md, "The workflows" and "Management fix-up"):
  * - protected (and after a failback or a resume): every VM runs at the primary site under its primary
- *   identity; nothing of the tenant runs at the DR site; every management record is as captured.
+ *   identity; nothing of the tenant runs at the DR site; every management record is as captured, except that
+ *   a record naming a primary site the tenant no longer has (a failback onto a new site) names the new one.
  * - failed over: every VM runs at the DR site under its DR identity: a workload VM on its mapped address (a
  *   per-VM override before the most specific subnet rule), a management VM on the address the BNA set-aside
  *   pool holds for it. DNS answers the DR address with the DR period's short TTL; each captured record is
@@ -65,6 +66,9 @@ const COLLECTIONS: Collection[] = [
   { snapshot: 'asset.assets', sim: 'assets', key: (r) => s(r.assetTag), fields: ['server', 'ciId', 'location', 'status', 'owner'] },
   { snapshot: 'ticketing.resources', sim: 'resources', key: (r) => s(r.server), fields: ['ip', 'customerId', 'supportGroup', 'site'] },
 ];
+
+/** The fields naming the site a record lives at. */
+const SITE_FIELDS: Record<string, string[]> = { 'ldap.entries': ['site'], 'cmdb.cis': ['site'], 'asset.assets': ['location'], 'ticketing.resources': ['site'] };
 
 /** The estate's name of the server of each service kind (the simulator lists `patch` for patching). */
 const SERVER_SERVICE: Record<string, string> = { monitoring: 'monitoring', 'event-policy': 'event-policy', backup: 'backup', patching: 'patch', ldap: 'ldap', dns: 'dns' };
@@ -145,6 +149,9 @@ export async function estateDifferences(ds: DataSource, sim: SimControl, tenantI
   // first VM moves included): a capture since would record what the failback left, which is what is judged.
   const until = lastFailover ? (lastFailover.closedAt ?? new Date()).getTime() : Infinity;
   const baseline = snapshots.find((x) => !AFTER_FAILBACK.has(x.reason) && x.capturedAt.getTime() <= until) ?? null;
+
+  // A primary site the tenant no longer has (lost, and replaced by a new one): its records name the new one.
+  const formerPrimaries = new Set((await em.find(SiteEntity, { where: { kind: 'primary' } })).filter((x) => x.id !== primarySite.id).map((x) => x.name));
 
   const failedOverBefore = ops.some((o) => o.kind === 'failover' && o.status === 'completed');
   const phase: EstatePhase =
@@ -315,12 +322,17 @@ export async function estateDifferences(ds: DataSource, sim: SimControl, tenantI
     }
     return out;
   };
+  const atHome = (c: Collection, r: Rec): Rec => {
+    const out: Rec = { ...r };
+    for (const f of SITE_FIELDS[c.snapshot] ?? []) if (formerPrimaries.has(s(r[f]))) out[f] = primarySite.name;
+    return out;
+  };
   const live = state.mgmt;
   for (const c of COLLECTIONS) {
     const captured = baseline.records[c.snapshot] ?? [];
     const want = new Map<string, Rec>();
     for (const r of captured) {
-      const e = atDr ? moved(c, r) : r;
+      const e = atDr ? moved(c, r) : atHome(c, r);
       if (e) want.set(c.key(e), c.snapshot === 'monitoring.agents' ? { ...e, status: 'ONLINE' } : e);
     }
     const have = new Map<string, Rec[]>();

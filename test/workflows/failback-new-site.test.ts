@@ -10,6 +10,7 @@ type NewSiteState = Omit<SimState, 'inmage'> & {
   tenants: { id: string; primarySite: string }[];
   inmage: Omit<SimState['inmage'], 'plans'> & { plans: { direction: string; sourceSite: string; name: string }[] };
   asa: { contexts: { tunnels: { peer: string }[] }[] };
+  mgmt: { cis: { site: string }[]; assets: { location: string }[] };
 };
 
 /**
@@ -89,6 +90,9 @@ describe('failback to a new primary site (smoking hole)', () => {
     expect(s.compute.vms.filter((v) => v.site === 'dr-1')).toEqual([]);
     // The estate as the inventory and the captured metadata say (the container keeps its VIP, set-aside and mapped addresses).
     expect(await estateDifferences(e.dataSource, estate.control, tenant.id)).toEqual([]);
+    // Every CMDB CI and asset names the new site: the lost one is gone, the DR site no longer runs them.
+    expect(new Set(s.mgmt.cis.map((c) => c.site))).toEqual(new Set([newSite]));
+    expect(new Set(s.mgmt.assets.map((a) => a.location))).toEqual(new Set([newSite]));
     // Forward protection from the new site only, every volume in Differential Sync; no failback leftovers.
     expect(s.inmage.plans.map((p) => [p.direction, p.sourceSite])).toEqual(s.inmage.plans.map(() => ['forward', newSite]));
     expect(s.inmage.pairs.length).toBeGreaterThan(15);

@@ -18,7 +18,8 @@ export interface FailoverVmFacts extends PlanVm {
 
 export interface FailoverFacts {
   tenant: { id: string; name: string; tier: string; state: TenantState; rtoMinutes: number; rpoMinutes: number; primarySite: string; primarySiteId: string; drSite: string; drSiteId: string };
-  plan: { id: string; name: string; spec: RecoveryPlanSpec; caps: ScheduleCaps };
+  /** `revision`: the plan's version (incremented by every change), the one a drill report names. */
+  plan: { id: string; name: string; revision: number; spec: RecoveryPlanSpec; caps: ScheduleCaps };
   vms: FailoverVmFacts[];
 }
 
@@ -53,6 +54,7 @@ export function createFailoverInventoryActivities(deps: ActivityDeps) {
         plan: {
           id: record.plan.id,
           name: record.plan.name,
+          revision: record.plan.revision,
           spec: {
             groups: record.groups.map(({ group, vms }) => ({
               name: group.name, vms, ...(group.maxConcurrency ? { maxConcurrency: group.maxConcurrency } : {}), approvalRequired: group.approvalRequired,

@@ -3,6 +3,7 @@ import { createAsaActivities } from './asa';
 import { createBnaActivities } from './bna';
 import { createClmActivities } from './clm';
 import { createContainerActivities } from './containers';
+import { createDrillActivities } from './drill';
 import { createProtectionActivities } from './protection';
 import { createEstateActivities } from './estate';
 import { createFailbackActivities } from './failback';
@@ -27,6 +28,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createRecoveryActivities(deps),
     ...createFailbackActivities(deps),
     ...createReconcileActivities(deps),
+    ...createDrillActivities(deps),
   };
 }
 

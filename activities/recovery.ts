@@ -45,7 +45,7 @@ function volumesOf(report: TagReport): VolumeRetention[] {
     }));
 }
 
-function toInmagePoint(point: RecoveryTarget['point']): InmagePoint {
+export function toInmagePoint(point: RecoveryTarget['point']): InmagePoint {
   if (point.kind === 'latest-time') return { type: 'latestTime' };
   return point.kind === 'tag' ? { type: 'tag', tag: point.tag } : { type: 'specificTime', time: point.at };
 }

@@ -7,6 +7,7 @@ import type { Options } from 'pino-http';
 import type { DataSource } from 'typeorm';
 import type { LifelineConfig } from '../infra/config';
 import { AuditEventsModule } from './audit-events/audit-events.module';
+import { DrillsModule } from './drills/drills.module';
 import { AuthGuard } from './auth/auth.guard';
 import { FailedAuthLimiter } from './auth/failed-auth-limiter';
 import { redactedRequest } from './common/log-redaction';
@@ -66,6 +67,7 @@ export class AppModule {
         ManagementMetadataModule,
         AuditEventsModule,
         OperationsModule,
+        DrillsModule,
       ],
       providers: [
         { provide: APP_PIPE, useFactory: validationPipe },

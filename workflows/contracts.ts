@@ -7,6 +7,7 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ReplicationProgress } from '../activities/failback';
 import type { OperationKind, OperationStatus } from '../domain/lifecycle';
 import type { RecoveryPointRequest } from '../domain/recovery-point';
+import type { DrillProbe, DrillProbeResult, DrillType } from '../domain/drill';
 
 export type { OperationKind, OperationStatus } from '../domain/lifecycle';
 
@@ -561,4 +562,80 @@ export interface ReconcileResult {
   estate: { forwardPlans: string[]; forwardSourceSites: string[]; recoveredAtDr: string[]; runningAtDr: string[]; failbackLeftovers: string[] };
   /** What the estate showed that reconcile could not settle by itself. */
   problems: string[];
+}
+
+// ---- drills ----------------------------------------------------------------------------------------------
+
+export const DRILL_WORKFLOW = 'drill';
+
+export interface DrillInput {
+  tenantId: string;
+  planId?: string;
+  recoveryPoint?: FailoverRecoveryPoint;
+  /** `parallel` when absent. */
+  drillType?: DrillType;
+  request: OperationRequest;
+}
+
+/** One VM of a drill as the report shows it: its steps' times, its point, its probes. */
+export interface DrillVmReport {
+  vm: string;
+  drillVm: string;
+  wave: string;
+  status: FailoverVmStatus;
+  reason?: string;
+  attempts: number;
+  /** The VM's steps: recover (startedAt → recoveredAt), boot and probes (→ healthyAt), drill-zone record (→ finishedAt). */
+  startedAt?: string;
+  recoveredAt?: string;
+  healthyAt?: string;
+  finishedAt?: string;
+  recoveryPoint?: { kind: string; tag?: string; at: string };
+  recoveredTo?: string;
+  probes: DrillProbeResult[];
+}
+
+/** A protection check of a drill: every forward pair in Differential Sync, or the VMs that are not. */
+export interface DrillProtectionCheck {
+  when: 'before' | 'during' | 'after';
+  label: string;
+  inSync: boolean;
+  checkedAt: string;
+  notInSync: { vm: string; state: string }[];
+}
+
+/**
+ * The drill's report, kept with the operation (its result): what ran, how it measured against the tenant's
+ * targets, who approved and who aborted, and the clean-up's proof read from the estate.
+ */
+export interface DrillReport {
+  operationId: string;
+  tenantId: string;
+  tenant: string;
+  drillType: DrillType;
+  drillId: string;
+  outcome: 'passed' | 'failed' | 'aborted' | 'cleanup-pending';
+  requestedBy: string;
+  startedAt: string;
+  endedAt: string | null;
+  plan: { id: string; name: string; revision: number };
+  /** Inputs exactly as run, for a replay. */
+  inputs: { planId: string; planRevision: number; recoveryPoint: FailoverRecoveryPoint; drillType: DrillType; probes: Record<string, DrillProbe[]> };
+  checks: { readiness: { passed: boolean; failures: { vm: string; reason: string }[] }; recoveryPoints: { vm: string; reason: string }[]; capacity: Record<string, unknown> } | null;
+  protection: DrillProtectionCheck[];
+  /** When the drill's first change began (the RTO clock) and when its last VM was green. */
+  recoveryStartedAt: string | null;
+  allGreenAt: string | null;
+  rto: { targetSeconds: number; achievedSeconds: number | null; passed: boolean };
+  rpo: { targetSeconds: number; achievedSeconds: number | null; passed: boolean };
+  network: { vlan: string; vlanId: number; subnet: string } | null;
+  vms: DrillVmReport[];
+  approvals: { gate: string; by: string; at: string }[];
+  controls: { action: string; by: string; at: string; detail?: string }[];
+  abortedBy: string | null;
+  error: string | null;
+  cleanup: { status: 'not-needed' | 'clean' | 'pending'; attempts: number; removed: Record<string, number> | null; verifiedAt: string | null; leftovers: string[]; lastError: string | null };
+  /** A `full` drill: its failover and failback operations and how they ended. */
+  children?: { failover?: { id: string; status: string }; failback?: { id: string; status: string } };
+  steps: OperationStep[];
 }

@@ -3,6 +3,7 @@ import {
 } from '@temporalio/workflow';
 import type { LifelineActivities } from '../activities';
 import type { DrNic, RecoveryTarget, VmProbe } from '../activities/recovery';
+import type { DrillProbe, DrillProbeResult } from '../domain/drill';
 import type { ScheduledVm, ScheduleStage } from '../domain/recovery-plan';
 import { StageDispatcher, TERMINAL, type DispatcherState, type VmRunStatus } from '../domain/stage-dispatcher';
 import { vmStep } from './activity-options';
@@ -24,6 +25,8 @@ export interface StageVmFacts {
   hostname: string;
   nics: DrNic[];
   point: RecoveryTarget['point'];
+  /** In a drill: the VM's name in the bubble, its record's zone (the drill zone) and the probes run in its guest. */
+  drill?: { name: string; zone: string | null; probes: DrillProbe[] };
 }
 
 export interface VmOutcome {
@@ -38,13 +41,21 @@ export interface VmOutcome {
   /** Operator attempts (a retry is a new one); the error of the last one that failed stays in `lastError`. */
   attempts: number;
   lastError?: string;
+  /** In a drill: when its snapshot was ready, the point it holds, and its probes' results (the drill's evidence). */
+  recoveredAt?: string;
+  recoveredTo?: string;
+  probes?: DrillProbeResult[];
 }
 
 export interface FailoverStageInput {
   operationId: string;
   tenant: string;
-  /** `failback` recovers at the primary over failback protection; a failover when absent. */
-  direction?: 'failback';
+  /**
+   * `failback` recovers at the primary over failback protection; `drill` boots a drill snapshot of each VM in
+   * the drill's bubble (`drill`), protection untouched; a failover when absent.
+   */
+  direction?: 'failback' | 'drill';
+  drill?: { id: string; network: { vlan: string; poolId: string } };
   stage: ScheduleStage;
   vms: ScheduledVm[];
   facts: Record<string, StageVmFacts>;
@@ -181,6 +192,7 @@ export async function failoverStage(input: FailoverStageInput): Promise<Failover
     delete o.finishedAt;
     // An operator retry is a new attempt with new keys: the failed attempt's answers stay as they were.
     const key = `${input.operationId}:${vm.vm}:a${o.attempts}`;
+    if (input.direction === 'drill') return drillOne(vm, facts, o, key);
     try {
       o.step = 'recover';
       const { vmId } = await vmSteps.recoverVm({
@@ -194,6 +206,37 @@ export async function failoverStage(input: FailoverStageInput): Promise<Failover
       await vmSteps.publishVm({
         tenant: input.tenant, vm: vm.vm, fqdn: facts.fqdn, primaryIps: facts.primaryIps, drIps: facts.nics.map((n) => n.ip), idempotencyPrefix: key,
       });
+      dispatcher.recovered(vm.vm);
+    } catch (err) {
+      if (!(err instanceof ActivityFailure || err instanceof ApplicationFailure)) throw err;
+      o.lastError = `attempt ${o.attempts}, ${o.step}: ${errorText(err)}`;
+      dispatcher.failed(vm.vm, `${o.step}: ${errorText(err)}`);
+      if (critical.has(vm.vm)) paused ??= `critical VM ${vm.vm} failed at ${o.step}: ${errorText(err)}; skip or retry it, then resume`;
+    }
+    o.finishedAt = new Date().toISOString();
+    syncAll();
+    changed = true;
+  }
+
+  /** A drill's VM: its snapshot booted in the bubble, probed in its guest, named in the drill zone. */
+  async function drillOne(vm: ScheduledVm, facts: StageVmFacts, o: VmOutcome, key: string): Promise<void> {
+    const drill = facts.drill!;
+    try {
+      o.step = 'recover';
+      const copy = await vmSteps.recoverDrillVm({
+        tenant: input.tenant, vm: vm.vm, drillVm: drill.name, point: facts.point, network: input.drill!.network, idempotencyKey: `${key}:drill`,
+      });
+      o.vmId = copy.vmId;
+      o.recoveredAt = new Date().toISOString();
+      o.recoveredTo = copy.recoveredTo;
+      o.step = 'start';
+      const started = await vmSteps.startDrillVm({ vm: drill.name, vmId: copy.vmId, probes: drill.probes, idempotencyPrefix: key });
+      o.probes = started.probes;
+      const failed = started.probes.filter((p) => !p.passed);
+      if (failed.length > 0) throw ApplicationFailure.nonRetryable(`probes failed: ${failed.map((p) => p.detail).join('; ')}`, 'DrillProbeFailed');
+      o.healthyAt = started.greenAt;
+      o.step = 'publish';
+      if (drill.zone) await vmSteps.publishDrillVm({ tenant: input.tenant, zone: drill.zone, name: drill.name, ip: copy.ip, idempotencyKey: `${key}:dns` });
       dispatcher.recovered(vm.vm);
     } catch (err) {
       if (!(err instanceof ActivityFailure || err instanceof ApplicationFailure)) throw err;

@@ -1,6 +1,7 @@
 // Every workflow the worker registers. Workflow code is bundled for Temporal's deterministic sandbox.
 export { differentialSyncWait } from './differential-sync-wait';
 export { drCapacityWait } from './dr-capacity-wait';
+export { drill } from './drill';
 export { estateCheck } from './estate-check';
 export { failback } from './failback';
 export { failover } from './failover';

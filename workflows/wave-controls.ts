@@ -23,6 +23,9 @@ const VM_COMMANDS_TO_THEIR_WAVE = 'vm-commands-to-their-wave';
 export class WaveControls {
   readonly approvedGates = new Set<string>();
   readonly preSkipped = new Set<string>();
+  /** Who approved which gate and who paused, resumed, aborted, skipped or retried, when: the evidence a drill keeps. */
+  readonly approvals: { gate: string; by: string; at: string }[] = [];
+  readonly log: { action: string; by: string; at: string; detail?: string }[] = [];
   waitingGate: string | null = null;
   activeStage: string | null = null;
   paused: string | null = null;
@@ -67,6 +70,7 @@ export class WaveControls {
     setHandler(approveUpdate, (a) => {
       const gate = (a.gate ?? this.waitingGate) as string;
       this.approvedGates.add(gate);
+      this.approvals.push({ gate, by: a.by, at: new Date().toISOString() });
       tracker.setProgress({ approvals: [...this.approvedGates] });
       return { accepted: true, detail: `${gateName(gate)} approved by ${a.by}` };
     }, {
@@ -78,21 +82,25 @@ export class WaveControls {
     });
     setHandler(pauseUpdate, async (a) => {
       this.paused = `paused by ${a.by}`;
+      this.log.push({ action: 'pause', by: a.by, at: new Date().toISOString() });
       await forward({ action: 'pause', by: a.by });
       return { accepted: true, detail: 'no new VM starts until resumed; VMs already recovering finish' };
     }, { validator: (_a) => { if (this.paused) throw notApplicable(`the ${noun} is already paused`); } });
     setHandler(resumeUpdate, async (a) => {
       this.paused = null;
+      this.log.push({ action: 'resume', by: a.by, at: new Date().toISOString() });
       await forward({ action: 'resume', by: a.by });
       return { accepted: true, detail: `resumed by ${a.by}` };
     });
     setHandler(abortUpdate, async (a) => {
       this.aborted = `aborted by ${a.by}`;
+      this.log.push({ action: 'abort', by: a.by, at: new Date().toISOString() });
       await forward({ action: 'abort', by: a.by });
       return { accepted: true, detail: `no new VM starts; VMs already recovering finish; the ${noun} ends as aborted` };
     }, { validator: (_a) => { if (this.aborted) throw notApplicable(`the ${noun} is already aborting`); } });
     setHandler(skipVmUpdate, async (a) => {
       this.preSkipped.add(a.vm);
+      this.log.push({ action: 'skip', by: a.by, at: new Date().toISOString(), detail: a.vm });
       if (!patched(VM_COMMANDS_TO_THEIR_WAVE)) await forward({ action: 'skip', vm: a.vm, by: a.by });
       return { accepted: true, detail: `${a.vm} is left out when its wave starts; its dependents go ahead without it` };
     }, {

@@ -2,7 +2,7 @@ import { condition, executeChild } from '@temporalio/workflow';
 import type { ExecutionSchedule, Forecast, ScheduledVm, ScheduleStage } from '../domain/recovery-plan';
 import type { VmRunStatus } from '../domain/stage-dispatcher';
 import { searchAttributes, workflowIds } from './contracts';
-import { failoverStage, type FailoverStageResult, type StageVmFacts, type VmOutcome } from './failover-stage';
+import { failoverStage, type FailoverStageInput, type FailoverStageResult, type StageVmFacts, type VmOutcome } from './failover-stage';
 import type { OperationTracker } from './operation-tracker';
 import type { WaveControls } from './wave-controls';
 
@@ -26,7 +26,9 @@ type StageProgress = { index: number; status: string; counts?: unknown; workflow
  * bookkeeping is the caller's. Stops after an abort.
  */
 export async function runWaves(o: {
-  kind: 'failover' | 'failback';
+  kind: 'failover' | 'failback' | 'drill';
+  /** A drill's bubble, which its waves boot into. */
+  drill?: FailoverStageInput['drill'];
   operationId: string;
   tenant: { id: string; name: string; drSiteId: string };
   planId: string;
@@ -74,7 +76,7 @@ export async function runWaves(o: {
       executeChild(failoverStage, {
         workflowId: childId,
         args: [{
-          operationId: o.operationId, tenant: o.tenant.name, ...(o.kind === 'failback' ? { direction: 'failback' as const } : {}), stage, vms: stageVms, facts: o.facts(stageVms),
+          operationId: o.operationId, tenant: o.tenant.name, ...(o.kind === 'failback' ? { direction: 'failback' as const } : {}), ...(o.kind === 'drill' ? { direction: 'drill' as const, drill: o.drill } : {}), stage, vms: stageVms, facts: o.facts(stageVms),
           caps: { slots: minCap(stage.maxConcurrency, schedule.caps.perSite), perMasterTarget: schedule.caps.perMasterTarget },
           outside, preSkipped: stageVms.filter((v) => controls.preSkipped.has(v.vm)).map((v) => v.vm),
         }],

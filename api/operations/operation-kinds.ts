@@ -19,7 +19,7 @@ export const OPERATION_KIND_RULES: Record<StartableKind, OperationKindRule> = {
   failover: { workflowType: 'failover', roles: ['provider-admin', 'provider-operator', 'tenant-admin'], from: ['protected', 'failed-over'] },
   failback: { workflowType: 'failback', roles: ['provider-admin', 'provider-operator'], from: ['failed-over'] },
   resume: { workflowType: 'resume', roles: ['provider-admin', 'provider-operator'], from: ['failed-over'] },
-  drill: { roles: ['provider-admin', 'provider-operator', 'tenant-admin'], from: ['protected'] },
+  drill: { workflowType: 'drill', roles: ['provider-admin', 'provider-operator', 'tenant-admin'], from: ['protected'] },
   // Fix-up re-run (e.g. one service after a manual repair): to the DR identities while failed over, back to the primary ones once protected.
   fixup: { workflowType: 'managementFixup', roles: ['provider-admin', 'provider-operator'], from: ['failed-over', 'protected'] },
 };

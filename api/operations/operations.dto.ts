@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsISO8601, IsOptional, ValidateBy, ValidateIf } from 'class-validator';
 import { MANAGEMENT_SERVICE_KINDS } from '../../infra/persistence/enums';
+import { DRILL_TYPES, type DrillType } from '../../domain/drill';
 import { OPERATION_KINDS, OPERATION_STATUSES, type OperationKind, type OperationStatus } from '../../domain/lifecycle';
 import type { OperationEntity } from '../../infra/persistence/entities';
 import type { OperationView } from '../../workflows/contracts';
@@ -54,6 +55,7 @@ export class CreateOperationDto {
   @Nested(() => RecoveryPointDto, { optional: true }) recoveryPoint?: RecoveryPointDto;
   @OneOf(['disaster', 'planned'], 'FailoverMode', { optional: true, description: 'Failover: unplanned disaster (default) or planned migration' }) mode?: 'disaster' | 'planned';
   @Text({ optional: true, max: 200, description: 'Idempotency: the same requestId returns the same operation' }) requestId?: string;
+  @OneOf(DRILL_TYPES, 'DrillType', { optional: true, description: 'Drill: checklist (plan, readiness, recovery points, capacity; creates nothing), parallel (default: recovery into an isolated bubble while production runs) or full (a planned failover, then a failback)' }) drillType?: DrillType;
   @Bool({ optional: true, description: 'Resume: confirms that changes made at the DR site are discarded' }) confirmDataLoss?: boolean;
   @TextArray({ optional: true, min: 1, max: MANAGEMENT_SERVICE_KINDS.length, description: `Fixup: only these management services (a re-run after a manual repair); all of the tenant's when omitted. One of: ${MANAGEMENT_SERVICE_KINDS.join(', ')}` })
   @ManagementServiceKinds() services?: string[];

@@ -41,6 +41,7 @@ export class OperationsService {
     const rule = OPERATION_KIND_RULES[dto.kind];
     const tenant = await requireTenant(this.tenants, p, dto.tenantId);
     if (!rule.roles.includes(p.role)) throw new ForbiddenError(`${p.role} may not start ${dto.kind}`);
+    if (dto.drillType !== undefined && dto.kind !== 'drill') throw new UnprocessableError([`drillType is only for kind drill, not ${dto.kind}`]);
     const requestId = dto.requestId ?? randomUUID();
     const operationId = workflowIds.operation(dto.kind, tenant.id, requestId);
 

@@ -217,6 +217,15 @@ export class ComputeClient {
     return { osName: String(res.body.name), hostName: String(res.body.host_name), ipAddress: (res.body.ip_address as string | null) ?? null };
   }
 
+  /**
+   * Runs a check inside the guest through VMware Tools (heartbeat, a TCP port, an HTTP URL), for a VM in a
+   * network the orchestrator has no route to (a drill bubble). A check that does not pass → `invalid` (422).
+   */
+  async runGuestProbe(vmId: string, probe: { kind: 'heartbeat' | 'tcp' | 'http'; port?: number; url?: string }, idempotencyKey: string): Promise<{ passed: boolean; detail: string }> {
+    const res = await this.effect<{ passed: boolean; detail: string }>({ op: 'runGuestProbe', method: 'POST', path: `/api/vcenter/vm/${seg(vmId)}/guest/probes`, body: probe, idempotencyKey });
+    return res.body;
+  }
+
   /** Re-IP: replaces the guest's NIC settings (and hostname). */
   async reconfigureNetwork(vmId: string, change: { nics: NicChange[]; hostname?: string }, idempotencyKey: string): Promise<void> {
     await this.effect({ op: 'reconfigureNetwork', method: 'PATCH', path: `/api/vcenter/vm/${seg(vmId)}/guest/networking`, body: change, idempotencyKey });

@@ -364,6 +364,36 @@ export function computeSystem(sim: Sim): SystemDef {
         },
       },
       {
+        // Design assumption (vSphere guest operations, as a probe run inside the guest): a drill VM sits in a
+        // network with no route from the orchestrator, so its checks run in the guest through VMware Tools.
+        // A check that does not pass answers 422 PROBE_FAILED naming it; each run is logged with its time.
+        method: 'POST',
+        path: '/api/vcenter/vm/:vm/guest/probes',
+        op: 'runGuestProbe',
+        effect: true,
+        handle: (req) => {
+          const vm = getVm(req);
+          const body = asObject(req.body);
+          const kind = str(body, 'kind', true);
+          if (kind !== 'heartbeat' && kind !== 'tcp' && kind !== 'http') throw badRequest('kind must be heartbeat, tcp or http', 'kind');
+          const port = body.port;
+          if (kind === 'tcp' && (typeof port !== 'number' || port < 1 || port > 65535)) throw badRequest('port must be 1-65535 for a tcp probe', 'port');
+          const url = str(body, 'url');
+          if (kind === 'http' && !url) throw badRequest('url is required for an http probe', 'url');
+          return {
+            tenant: vm.tenant,
+            target: vm.name,
+            run: () => {
+              const current = getVm(req);
+              const beat = heartbeat(sim, current);
+              const what = kind === 'tcp' ? `tcp ${port}` : kind === 'http' ? `http ${url}` : 'heartbeat';
+              if (beat !== 'GREEN') throw refused('PROBE_FAILED', `${what} in ${current.name}: guest not answering (heartbeat ${beat})`);
+              return ok({ kind, passed: true, detail: `${what} answered in ${current.name}` });
+            },
+          };
+        },
+      },
+      {
         method: 'PATCH',
         path: '/api/vcenter/vm/:vm/guest/networking',
         op: 'reconfigureNetwork',

@@ -61,6 +61,7 @@ export const DEFAULT_LATENCY_MS: Readonly<Record<string, number>> = {
   'compute.guestBoot': 2 * 60_000,
   'compute.reconfigureNetwork': 30_000,
   'compute.deleteVm': 15_000,
+  'compute.runGuestProbe': 2_000,
   'monitoring.installAgent': 60_000,
   'monitoring.uninstallAgent': 30_000,
   'monitoring.reconfigureAgent': 20_000,

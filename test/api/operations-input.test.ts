@@ -48,9 +48,13 @@ describe.each(DIALECTS)('operations: bad input (%s)', (dialect) => {
     await start({ kind: 'onboarding', tenantId: e.tenantId }, trigger).expect(403);
   });
 
-  it('says plainly that a kind not built yet cannot start', async () => {
-    const res = await start({ kind: 'drill', tenantId: e.tenantId }).expect(422);
-    expect(res.body.message).toEqual(['kind drill is not available yet in this release']);
+  it('refuses a drill type that is not one, and a drillType on another kind, naming the field', async () => {
+    const before = await t.counts();
+    const bad = await start({ kind: 'drill', tenantId: e.tenantId, drillType: 'tabletop' }).expect(400);
+    expect(bad.body.message[0]).toMatch(/^drillType must be one of: checklist, parallel, full/);
+    const misplaced = await start({ kind: 'failover', tenantId: e.tenantId, drillType: 'checklist' }).expect(422);
+    expect(misplaced.body.message).toEqual(['drillType is only for kind drill, not failover']);
+    expect(await t.counts()).toEqual(before);
   });
 
   it('answers 404 for an unknown operation and validates list filters', async () => {

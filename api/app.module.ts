@@ -9,6 +9,7 @@ import type { LifelineConfig } from '../infra/config';
 import { AuditEventsModule } from './audit-events/audit-events.module';
 import { DrillsModule } from './drills/drills.module';
 import { AuthGuard } from './auth/auth.guard';
+import { DeniedAttempts } from './auth/denied-attempts';
 import { FailedAuthLimiter } from './auth/failed-auth-limiter';
 import { redactedRequest } from './common/log-redaction';
 import { GlobalExceptionFilter } from './common/exception.filter';
@@ -73,7 +74,12 @@ export class AppModule {
         { provide: APP_PIPE, useFactory: validationPipe },
         FailedAuthLimiter,
         { provide: APP_GUARD, useClass: AuthGuard },
-        { provide: APP_FILTER, inject: [getDataSourceToken()], useFactory: (ds: DataSource) => new GlobalExceptionFilter(ds) },
+        DeniedAttempts,
+        {
+          provide: APP_FILTER,
+          inject: [getDataSourceToken(), DeniedAttempts],
+          useFactory: (ds: DataSource, denied: DeniedAttempts) => new GlobalExceptionFilter(ds, denied),
+        },
       ],
     };
   }

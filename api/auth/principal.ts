@@ -1,7 +1,7 @@
 import type { Role } from '../../infra/persistence/enums';
 import type { NewAuditEvent } from '../../infra/persistence/repositories';
 import { auditDetails } from '../common/audit-digest';
-import { NotFoundError } from '../common/errors';
+import { NotVisibleError } from '../common/errors';
 
 /** Who is calling: the bearer token's identity and role. */
 export interface Principal {
@@ -14,7 +14,7 @@ export interface Principal {
 
 /** Tenant admins see only their own tenant: any other id is reported as not found, never as forbidden. */
 export function assertTenantVisible(p: Principal, tenantId: string, resource = 'tenant', id = tenantId): void {
-  if (p.role === 'tenant-admin' && p.tenantId !== tenantId) throw new NotFoundError(resource, id);
+  if (p.role === 'tenant-admin' && p.tenantId !== tenantId) throw new NotVisibleError(resource, id);
 }
 
 export function isTenantScoped(p: Principal): boolean {

@@ -11,6 +11,9 @@ export class NotFoundError extends DomainError {
   }
 }
 
+/** 404 for a resource of another tenant: answered as not found, and recorded as a denied attempt. */
+export class NotVisibleError extends NotFoundError {}
+
 /** 409: the request is valid but clashes with the stored state (duplicate name, resource in use). */
 export class ConflictError extends DomainError {
   constructor(message: string, readonly items: string[] = [], readonly details: Record<string, unknown> = {}) {

@@ -1,7 +1,8 @@
 import { Catch, HttpException, HttpStatus, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { HttpResponse as Response } from './http';
 import { QueryFailedError, type DataSource } from 'typeorm';
-import { ConflictError, DomainError, ForbiddenError, NotFoundError, UnprocessableError } from './errors';
+import type { DeniedAttempts, DeniedRequest } from '../auth/denied-attempts';
+import { ConflictError, DomainError, ForbiddenError, NotFoundError, NotVisibleError, UnprocessableError } from './errors';
 
 export interface ErrorBody {
   statusCode: number;
@@ -15,6 +16,9 @@ const REASONS: Record<number, string> = {
   415: 'Unsupported Media Type', 422: 'Unprocessable Entity', 429: 'Too Many Requests', 500: 'Internal Server Error', 503: 'Service Unavailable',
 };
 
+/** Answers that deny the caller (a 404 too, when it hides another tenant's resource). */
+const DENIED = new Set([401, 403, 429]);
+
 export function errorBody(statusCode: number, message: string | string[], extra: Record<string, unknown> = {}): ErrorBody {
   return { statusCode, error: REASONS[statusCode] ?? 'Error', message, ...extra };
 }
@@ -27,12 +31,16 @@ export function errorBody(statusCode: number, message: string | string[], extra:
 export class GlobalExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('Errors');
 
-  constructor(private readonly dataSource?: DataSource) {}
+  constructor(private readonly dataSource?: DataSource, private readonly denied?: DeniedAttempts) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const res = host.switchToHttp().getResponse<Response>();
     const body = this.toBody(exception);
     if (body.statusCode >= 500) this.logger.error(exception instanceof Error ? exception.stack ?? exception.message : String(exception));
+    if (this.denied && (DENIED.has(body.statusCode) || exception instanceof NotVisibleError)) {
+      const message = Array.isArray(body.message) ? body.message.join('; ') : body.message;
+      this.denied.record(host.switchToHttp().getRequest<DeniedRequest>(), body.statusCode, message);
+    }
     if (!res.headersSent) res.status(body.statusCode).json(body);
   }
 

@@ -5,7 +5,7 @@ import { OperationEntity, type TenantEntity } from '../../infra/persistence/enti
 import { OperationRepository, SiteRepository, TenantRepository, UnitOfWork } from '../../infra/persistence/repositories';
 import { COMMAND_NOT_APPLICABLE, OperationRequest, OperationView, progressQuery, searchAttributes, workflowIds } from '../../workflows/contracts';
 import { assertTenantVisible, auditEvent, isTenantScoped, type Principal } from '../auth/principal';
-import { ConflictError, ForbiddenError, innermost, NotFoundError, UnprocessableError } from '../common/errors';
+import { ConflictError, ForbiddenError, NotFoundError, NotVisibleError, UnprocessableError, innermost } from '../common/errors';
 import { TemporalClientService } from '../temporal/temporal.module';
 import { requireTenant } from '../tenants/tenant-access';
 import { OPERATION_KIND_RULES, OPERATOR_ACTIONS, VM_ACTIONS } from './operation-kinds';
@@ -149,7 +149,7 @@ export class OperationsService {
     if (!row && id.includes('/')) return this.getChild(p, id);
     if (!row) throw new NotFoundError('operation', id);
     if (row.tenantId) assertTenantVisible(p, row.tenantId, 'operation', id);
-    else if (isTenantScoped(p)) throw new NotFoundError('operation', id);
+    else if (isTenantScoped(p)) throw new NotVisibleError('operation', id);
     if (row.status !== 'running' && row.status !== 'waiting') return mapOperation(row);
     try {
       const view = await this.queryProgress(id);
@@ -372,7 +372,7 @@ export class OperationsService {
     const row = await this.operations.findById(id);
     if (!row) throw new NotFoundError('operation', id);
     if (row.tenantId) assertTenantVisible(p, row.tenantId, 'operation', id);
-    else if (isTenantScoped(p)) throw new NotFoundError('operation', id);
+    else if (isTenantScoped(p)) throw new NotVisibleError('operation', id);
     return row;
   }
 

@@ -1,5 +1,6 @@
 import { Writable } from 'node:stream';
-import { startTestApp, tokenFor, type TestApp } from '../support/api';
+import { hashToken } from '../../api/auth/token-secret';
+import { seedEstate, startTestApp, tokenFor, type TestApp } from '../support/api';
 
 /** Collects the request log's lines. */
 class LogLines extends Writable {
@@ -44,6 +45,35 @@ describe('defences (sqlite)', () => {
     expect(text).not.toContain('test-admin-token');
     const urls = log.lines.map((l) => JSON.parse(l) as { req?: { url?: string } }).map((l) => l.req?.url).filter(Boolean);
     expect(urls).toEqual(expect.arrayContaining(['/v1/audit-events?access_token=[redacted]&limit=[redacted]', '/v1/audit-events?limit=[redacted]']));
+  });
+
+  it('records denied attempts (401, 403, 404 on another tenant) in the security log with the token, rate-limited, writing no row', async () => {
+    const mine = await seedEstate(t, 'mine');
+    const theirs = await seedEstate(t, 'theirs');
+    const admin = (await t.http.post('/v1/tokens').set(t.auth()).send({ name: 'mine-admin', role: 'tenant-admin', tenantId: mine.tenantId }).expect(201)).body;
+    const operator = (await t.http.post('/v1/tokens').set(t.auth()).send({ name: 'ops', role: 'provider-operator' }).expect(201)).body;
+    const before = await t.counts();
+    const seen = log.lines.length;
+
+    await t.http.get(`/v1/tenants/${theirs.tenantId}`).set(t.auth(admin.token)).expect(404);
+    await t.http.get(`/v1/tenants/${mine.tenantId}`).set(t.auth(admin.token)).expect(200);
+    await t.http.get('/v1/tenants/00000000-0000-4000-8000-000000000000').set(t.auth()).expect(404); // a provider's miss: not a denial
+    await t.http.post('/v1/tokens').set(t.auth(operator.token)).send({ name: 'x', role: 'trigger' }).expect(403);
+    await t.http.get('/v1/sites').set(t.auth('ll_a-guessed-secret')).expect(401);
+    for (let i = 0; i < 25; i++) await t.http.get('/v1/tokens').set(t.auth(operator.token)).expect(403);
+    expect(await t.counts()).toEqual(before);
+
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const denied = log.lines.slice(seen).map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.security === 'access.denied');
+    expect(denied[0]).toMatchObject({
+      status: 404, route: 'GET /v1/tenants/:id', path: `/v1/tenants/${theirs.tenantId}`, tokenId: admin.id, tokenName: 'mine-admin', role: 'tenant-admin',
+      tenantId: mine.tenantId, address: expect.stringMatching(/127\.0\.0\.1/), context: 'Security',
+    });
+    expect(denied[1]).toMatchObject({ status: 403, route: 'POST /v1/tokens', tokenId: operator.id, role: 'provider-operator' });
+    expect(denied[2]).toMatchObject({ status: 401, tokenId: null, secretFingerprint: `sha256:${hashToken('ll_a-guessed-secret').slice(0, 16)}` });
+    // The operator was denied 26 times this minute: 10 recorded.
+    expect(denied.filter((d) => d.tokenId === operator.id)).toHaveLength(10);
+    expect(denied).toHaveLength(12);
   });
 
   it('asks a provider token for /metrics (unless METRICS_PUBLIC)', async () => {

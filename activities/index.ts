@@ -3,6 +3,7 @@ import { createAsaActivities } from './asa';
 import { createBnaActivities } from './bna';
 import { createClmActivities } from './clm';
 import { createContainerActivities } from './containers';
+import { createDeclarationActivities } from './declarations';
 import { createDrillActivities } from './drill';
 import { createProtectionActivities } from './protection';
 import { createEstateActivities } from './estate';
@@ -28,6 +29,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createRecoveryActivities(deps),
     ...createFailbackActivities(deps),
     ...createReconcileActivities(deps),
+    ...createDeclarationActivities(deps),
     ...createDrillActivities(deps),
   };
 }

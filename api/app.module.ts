@@ -12,6 +12,7 @@ import { AuthGuard } from './auth/auth.guard';
 import { DeniedAttempts } from './auth/denied-attempts';
 import { FailedAuthLimiter } from './auth/failed-auth-limiter';
 import { redactedRequest } from './common/log-redaction';
+import { DeclarationsModule } from './declarations/declarations.module';
 import { GlobalExceptionFilter } from './common/exception.filter';
 import { LifelineConfigModule } from './config.module';
 import { HealthModule } from './health/health.module';
@@ -68,6 +69,7 @@ export class AppModule {
         ManagementMetadataModule,
         AuditEventsModule,
         OperationsModule,
+        DeclarationsModule,
         DrillsModule,
       ],
       providers: [

@@ -10,6 +10,7 @@ import type { DestinationStream } from 'pino';
 import { loadConfig, type LifelineConfig } from '../infra/config';
 import { AppModule } from './app.module';
 import { errorBody } from './common/exception.filter';
+import { keepSignedBody } from './declarations/webhook-signature';
 import { refuseDeepJson } from './common/json-depth';
 import { noStore, refuseMethods, refusePrototypeKeys, requireJson } from './common/protocol';
 import { MetricsService } from './metrics/metrics';
@@ -51,7 +52,13 @@ export async function createApp(
   app.use(refuseMethods);
   app.use(operationIdPath);
   app.use(requireJson);
-  app.useBodyParser('json', { limit: JSON_BODY_LIMIT, verify: refuseDeepJson });
+  app.useBodyParser('json', {
+    limit: JSON_BODY_LIMIT,
+    verify: (req: Request, res: unknown, body: Buffer) => {
+      refuseDeepJson(req, res, body);
+      keepSignedBody(req, body);
+    },
+  });
   app.use(bodyErrors);
   app.use(refusePrototypeKeys);
   // A host that orders its own shutdown (npm start stops the API, then the worker, then Temporal) opts out.

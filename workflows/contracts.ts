@@ -444,6 +444,8 @@ export interface SiteFailoverInput {
   stepDurations?: FailoverStepDurations;
   /** History length past which a wait for DR capacity (a child) continues as new; default 6,000. */
   capacityWaitHistorySoftLimit?: number;
+  /** Only these tenants of the site (a declaration holds back those whose own policy asks for approval). */
+  onlyTenantIds?: string[];
 }
 
 /** A site failover's wait for room at the DR site for the next tenant in tier order. */

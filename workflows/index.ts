@@ -1,4 +1,5 @@
 // Every workflow the worker registers. Workflow code is bundled for Temporal's deterministic sandbox.
+export { declaration } from './declaration';
 export { differentialSyncWait } from './differential-sync-wait';
 export { drCapacityWait } from './dr-capacity-wait';
 export { drill } from './drill';

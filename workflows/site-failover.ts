@@ -31,7 +31,9 @@ export async function siteFailover(input: SiteFailoverInput): Promise<SiteFailov
 
   await tracker.publish();
   try {
-    const { site, tenants } = await tracker.step('load the site\'s tenants', () => inventory.loadSiteTenants({ siteId: input.siteId }));
+    const loaded = await tracker.step('load the site\'s tenants', () => inventory.loadSiteTenants({ siteId: input.siteId }));
+    const { site } = loaded;
+    const tenants = input.onlyTenantIds ? loaded.tenants.filter((t) => input.onlyTenantIds?.includes(t.id)) : loaded.tenants;
     const order = tenants
       .filter((t) => t.state === 'protected' && t.vms > 0)
       .sort((a, b) => (TIER_RANK[a.tier] ?? 9) - (TIER_RANK[b.tier] ?? 9) || (a.name < b.name ? -1 : 1));

@@ -1,5 +1,6 @@
 import { plainToInstance, Transform, Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
+import { declarationConfigProblems, NO_DECLARATION_CONFIG, readDeclarationConfig, type DeclarationConfig } from './declarations';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -33,6 +34,8 @@ export interface LifelineConfig {
   /** Failed authentications a client address may make per window before it is refused (429) for the window. */
   authFailureLimit: number;
   authFailureWindowSeconds: number;
+  /** Disaster declarations: each trigger source's webhook secret and the Alertmanager label rules (DECLARATION_CONFIG file). */
+  declarations: DeclarationConfig;
 }
 
 const emptyToUndefined = ({ value }: { value: unknown }) => (value === '' ? undefined : value);
@@ -88,6 +91,8 @@ class EnvironmentSchema {
 
   @IsOptional() @Transform(emptyToUndefined) @Type(() => Number) @IsInt() @Min(1) @Max(86_400)
   AUTH_FAILURE_WINDOW_SECONDS?: number;
+  @IsOptional() @Transform(emptyToUndefined) @IsString()
+  DECLARATION_CONFIG?: string;
 }
 
 export class ConfigValidationError extends Error {
@@ -103,6 +108,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   if (errors.length > 0) {
     throw new ConfigValidationError(errors.flatMap((e) => Object.values(e.constraints ?? {})));
   }
+  const declarations = parsed.DECLARATION_CONFIG ? readDeclarationConfig(parsed.DECLARATION_CONFIG) : { config: NO_DECLARATION_CONFIG, problems: [] };
+  const declarationProblems = overrides.declarations ? declarationConfigProblems(overrides.declarations) : declarations.problems;
+  if (declarationProblems.length > 0) throw new ConfigValidationError(declarationProblems);
   const config: LifelineConfig = {
     port: parsed.PORT ?? 8080,
     host: parsed.HOST ?? '127.0.0.1',
@@ -120,6 +128,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     metricsPublic: parsed.METRICS_PUBLIC === 'true' || parsed.METRICS_PUBLIC === '1',
     authFailureLimit: parsed.AUTH_FAILURE_LIMIT ?? 20,
     authFailureWindowSeconds: parsed.AUTH_FAILURE_WINDOW_SECONDS ?? 60,
+    declarations: declarations.config ?? NO_DECLARATION_CONFIG,
   };
   // A key present in the overrides wins, even when its value is undefined (e.g. `mysqlUrl: undefined` forces SQLite).
   return { ...config, ...overrides };

@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { seedDemoEstate, type DemoOptions, type DemoTenant } from '../../infra/demo/demo-estate';
+import type { LifelineConfig } from '../../infra/config';
 import type { Dialect } from '../../infra/persistence/data-source';
 import { TenantEntity } from '../../infra/persistence/entities';
 import { startEstate, type CallTimeouts, type Estate } from '../clients/estate-fixture';
@@ -60,11 +61,15 @@ export function expectForwardProtectionRecorded(records: VmRecord[], masterTarge
 export async function startDrEstate(
   name: string,
   demo: Omit<DemoOptions, 'apiUrl' | 'adminToken' | 'simUrl'>,
-  opts: { timeScale?: number; onboard?: boolean; callTimeouts?: CallTimeouts; dialect?: Dialect; prepare?: (t: TestApp, tenants: DemoTenant[]) => Promise<void> } = {},
+  opts: {
+    timeScale?: number; onboard?: boolean; callTimeouts?: CallTimeouts; dialect?: Dialect; prepare?: (t: TestApp, tenants: DemoTenant[]) => Promise<void>;
+    /** The API's configuration beyond the suite's task queue (e.g. declaration webhook secrets). */
+    app?: Partial<LifelineConfig>;
+  } = {},
 ): Promise<DrEstate> {
   const taskQueue = `${name}-${Math.random().toString(36).slice(2, 8)}`;
   const estate = await startEstate({ timeScale: opts.timeScale ?? 0.0005 }, opts.callTimeouts);
-  const t = await startTestApp(opts.dialect ?? 'sqlite', { temporalTaskQueue: taskQueue });
+  const t = await startTestApp(opts.dialect ?? 'sqlite', { ...opts.app, temporalTaskQueue: taskQueue });
   await t.app.listen(0, '127.0.0.1');
   const apiUrl = `http://127.0.0.1:${(t.app.getHttpServer().address() as AddressInfo).port}`;
   const dataSource = t.app.get<DataSource>(getDataSourceToken());

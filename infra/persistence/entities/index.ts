@@ -1,5 +1,6 @@
 import { ApiTokenEntity } from './api-token.entity';
 import { AuditEventEntity } from './audit-event.entity';
+import { DeclarationPolicyEntity } from './declaration-policy.entity';
 import { DrContainerEntity, DrSitePolicyEntity } from './dr-container.entity';
 import { FixupRunEntity } from './fixup-run.entity';
 import { IpSubnetMappingEntity, IpVmOverrideEntity } from './ip-mapping.entity';
@@ -13,6 +14,7 @@ import { TenantEntity } from './tenant.entity';
 
 export * from './api-token.entity';
 export * from './audit-event.entity';
+export * from './declaration-policy.entity';
 export * from './dr-container.entity';
 export * from './fixup-run.entity';
 export * from './ip-mapping.entity';
@@ -30,4 +32,5 @@ export const ENTITIES = [
   AuditEventEntity, ApiTokenEntity,
   DrContainerEntity, DrSitePolicyEntity,
   ManagementMetadataSnapshotEntity, FixupRunEntity,
+  DeclarationPolicyEntity,
 ];

@@ -1,6 +1,7 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { ApiTokenRepository, TypeOrmApiTokenRepository } from './api-token.repository';
 import { AuditEventRepository, TypeOrmAuditEventRepository } from './audit-event.repository';
+import { DeclarationPolicyRepository, TypeOrmDeclarationPolicyRepository } from './declaration-policy.repository';
 import { IpMappingRepository, TypeOrmIpMappingRepository } from './ip-mapping.repository';
 import { ManagementServiceRepository, TypeOrmManagementServiceRepository } from './management-service.repository';
 import { OperationRepository, TypeOrmOperationRepository } from './operation.repository';
@@ -11,6 +12,7 @@ import { TenantRepository, TypeOrmTenantRepository } from './tenant.repository';
 
 export * from './api-token.repository';
 export * from './audit-event.repository';
+export * from './declaration-policy.repository';
 export * from './ip-mapping.repository';
 export * from './management-service.repository';
 export * from './operation.repository';
@@ -30,6 +32,7 @@ export interface Repositories {
   operations: OperationRepository;
   audit: AuditEventRepository;
   tokens: ApiTokenRepository;
+  declarationPolicies: DeclarationPolicyRepository;
 }
 
 export function createTypeOrmRepositories(em: EntityManager): Repositories {
@@ -43,6 +46,7 @@ export function createTypeOrmRepositories(em: EntityManager): Repositories {
     operations: new TypeOrmOperationRepository(em),
     audit: new TypeOrmAuditEventRepository(em),
     tokens: new TypeOrmApiTokenRepository(em),
+    declarationPolicies: new TypeOrmDeclarationPolicyRepository(em),
   };
 }
 

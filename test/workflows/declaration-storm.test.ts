@@ -61,6 +61,9 @@ describe('declaration storm', () => {
     await e.t.http.put(`/v1/tenants/${byName('fabrikam').id}/declaration-policy`).set(e.t.auth()).send({ mode: 'confirm', ...policy, approver: 'tenant' }).expect(200);
     const trigger = await tokenFor(e.t, 'trigger');
 
+    // The API's Temporal connection is open before the storm, as on a running API (a first connect on a
+    // starved machine can outlive its own deadline).
+    await e.t.http.get('/health').expect(200);
     const storm = { url: e.apiUrl, token: trigger, siteId: site, sources: SOURCES, count: 300, spanMs: 2000 };
     const { stdout } = await promisify(execFile)(process.execPath, [join(__dirname, '../support/alert-storm.mjs')], { env: { ...process.env, STORM: JSON.stringify(storm) } });
     const sent = JSON.parse(stdout) as { statuses: Record<string, number>; ids: string[]; sentWithinMs: number; p50: number; p90: number; max: number; errors: unknown[] };

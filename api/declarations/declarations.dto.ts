@@ -54,11 +54,14 @@ export class DeclarationPolicyResponseDto extends DeclarationPolicyDto {
   @ApiPropertyOptional({ type: String, nullable: true }) updatedAt: string | null;
 }
 
+/** Alertmanager's label and annotation sets: flat maps of strings. */
+const LABELS = { maxBytes: 16_384, maxDepth: 1 };
+
 /** One alert of Alertmanager's webhook (version 4). */
 export class AlertmanagerAlertDto {
   @OneOf(['firing', 'resolved'], 'AlertmanagerStatus') status: 'firing' | 'resolved';
-  @JsonObject() labels: Record<string, string>;
-  @JsonObject({ optional: true }) annotations?: Record<string, string>;
+  @JsonObject(LABELS) labels: Record<string, string>;
+  @JsonObject({ ...LABELS, optional: true }) annotations?: Record<string, string>;
   @Text({ optional: true, max: 64 }) startsAt?: string;
   @Text({ optional: true, max: 64 }) endsAt?: string;
   @Text({ optional: true, max: 2000 }) generatorURL?: string;
@@ -72,9 +75,9 @@ export class AlertmanagerWebhookDto {
   @Int({ optional: true, min: 0 }) truncatedAlerts?: number;
   @OneOf(['firing', 'resolved'], 'AlertmanagerStatus', { optional: true }) status?: string;
   @Text({ optional: true, max: 200 }) receiver?: string;
-  @JsonObject({ optional: true }) groupLabels?: Record<string, string>;
-  @JsonObject({ optional: true }) commonLabels?: Record<string, string>;
-  @JsonObject({ optional: true }) commonAnnotations?: Record<string, string>;
+  @JsonObject({ ...LABELS, optional: true }) groupLabels?: Record<string, string>;
+  @JsonObject({ ...LABELS, optional: true }) commonLabels?: Record<string, string>;
+  @JsonObject({ ...LABELS, optional: true }) commonAnnotations?: Record<string, string>;
   @Text({ optional: true, max: 2000 }) externalURL?: string;
   @NestedArray(() => AlertmanagerAlertDto, { min: 1, max: 1000 }) alerts: AlertmanagerAlertDto[];
 }

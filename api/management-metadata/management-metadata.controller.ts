@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Put } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Principal } from '../auth/principal';
 import { Allow, CurrentPrincipal, PROVIDER, STAFF } from '../auth/roles';
@@ -33,6 +33,14 @@ export class ManagementMetadataController {
   @ApiOkResponse({ type: CaptureStatusDto })
   schedule(@CurrentPrincipal() p: Principal, @Param() { id }: IdParamDto, @Body() dto: CaptureScheduleDto) {
     return this.service.schedule(p, id, dto.intervalSeconds);
+  }
+
+  @Delete('schedule')
+  @Allow(...PROVIDER)
+  @ApiOperation({ summary: "Stop the tenant's capture schedule (its capture workflow ends; captured versions stay)" })
+  @ApiOkResponse({ type: CaptureStatusDto })
+  stop(@CurrentPrincipal() p: Principal, @Param() { id }: IdParamDto) {
+    return this.service.stop(p, id);
   }
 
   @Post('captures')

@@ -27,7 +27,7 @@ export class MetadataVersionDto {
 }
 
 export class CaptureStatusDto {
-  @ApiProperty() running: boolean;
+  @ApiProperty({ description: "True while the tenant's capture workflow runs (asked of Temporal); the other fields are null when its worker does not answer" }) running: boolean;
   @ApiPropertyOptional({ nullable: true, type: Number }) intervalSeconds: number | null;
   @ApiPropertyOptional({ nullable: true, type: String }) lastCapturedAt: string | null;
   @ApiPropertyOptional({ nullable: true, type: String }) nextCaptureAt: string | null;

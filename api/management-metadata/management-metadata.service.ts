@@ -3,10 +3,10 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import type { DataSource } from 'typeorm';
 import { METADATA_CAPTURE_WORKFLOW, metadataCaptureMessages, metadataCaptureWorkflowId } from '../../domain/fixup-plan';
-import { TenantRepository } from '../../infra/persistence/repositories';
+import { AuditEventRepository, TenantRepository } from '../../infra/persistence/repositories';
 import { TypeOrmManagementMetadataRepository } from '../../infra/persistence/repositories/management-metadata.repository';
 import { searchAttributes } from '../../workflows/contracts';
-import type { Principal } from '../auth/principal';
+import { auditEvent, type Principal } from '../auth/principal';
 import { NotFoundError, UnprocessableError } from '../common/errors';
 import { TemporalClientService } from '../temporal/temporal.module';
 import { requireTenant } from '../tenants/tenant-access';
@@ -29,6 +29,7 @@ export class ManagementMetadataService {
     private readonly tenants: TenantRepository,
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly temporal: TemporalClientService,
+    private readonly audit: AuditEventRepository,
   ) {}
 
   private snapshots() {
@@ -79,6 +80,7 @@ export class ManagementMetadataService {
         typedSearchAttributes: [{ key: searchAttributes.tenantId, value: tenant.id }],
       });
     }
+    await this.audit.append(auditEvent(p, 'metadata-capture.schedule', this.resource(tenant.id), { intervalSeconds }));
     return this.captureStatus(tenant.id);
   }
 
@@ -94,18 +96,56 @@ export class ManagementMetadataService {
       signalArgs: [],
       typedSearchAttributes: [{ key: searchAttributes.tenantId, value: tenant.id }],
     });
+    await this.audit.append(auditEvent(p, 'metadata-capture.capture-now', this.resource(tenant.id)));
     return this.captureStatus(tenant.id);
   }
 
+  /**
+   * Stops the tenant's capture schedule: its workflow is terminated (a capture only reads the estate and
+   * stores a whole version, so nothing is left half-done). The versions captured stay. Stopping a schedule
+   * that does not run is a no-op, audited all the same.
+   */
+  async stop(p: Principal, tenantId: string): Promise<CaptureStatusDto> {
+    const tenant = await requireTenant(this.tenants, p, tenantId);
+    const handle = (await this.temporal.client()).workflow.getHandle(metadataCaptureWorkflowId(tenant.id));
+    const wasRunning = await this.isRunning(tenant.id);
+    if (wasRunning) {
+      try {
+        await handle.terminate(`capture schedule stopped by ${p.name}`);
+      } catch (err) {
+        if (!(err instanceof WorkflowNotFoundError)) throw err;
+      }
+    }
+    await this.audit.append(auditEvent(p, 'metadata-capture.stop', this.resource(tenant.id), { wasRunning }));
+    return this.captureStatus(tenant.id);
+  }
+
+  private resource(tenantId: string) {
+    return { type: 'tenant', id: tenantId, tenantId };
+  }
+
+  /** Whether the capture workflow runs now: asked of Temporal, since an ended workflow still answers queries. */
+  private async isRunning(tenantId: string): Promise<boolean> {
+    const handle = (await this.temporal.client()).workflow.getHandle(metadataCaptureWorkflowId(tenantId));
+    try {
+      return (await handle.describe()).status.name === 'RUNNING';
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return false;
+      throw err;
+    }
+  }
+
+  /** Running, and when its worker answers, what it last did and when it captures next. */
   private async captureStatus(tenantId: string): Promise<CaptureStatusDto> {
-    const idle: CaptureStatusDto = { running: false, intervalSeconds: null, lastCapturedAt: null, nextCaptureAt: null, lastSkipReason: null };
+    const unknown = { intervalSeconds: null, lastCapturedAt: null, nextCaptureAt: null, lastSkipReason: null };
+    if (!(await this.isRunning(tenantId))) return { running: false, ...unknown };
     try {
       const connection = await this.temporal.connection();
       const handle = (await this.temporal.client()).workflow.getHandle(metadataCaptureWorkflowId(tenantId));
       const status = await connection.withDeadline(Date.now() + 5_000, () => handle.query<LiveStatus>(metadataCaptureMessages.status));
       return { running: true, ...pick(status) };
     } catch {
-      return idle;
+      return { running: true, ...unknown };
     }
   }
 }

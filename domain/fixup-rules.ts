@@ -29,6 +29,8 @@ export interface CollectionModel {
   drOverrides?: MgmtRec;
   /** Values a live record must show to count as restored (e.g. the agent is ONLINE). */
   expectLive?: MgmtRec;
+  /** Array fields whose order means nothing (a DNS record set: a server answers it in any order). */
+  unordered?: string[];
 }
 
 const str = (v: unknown): string => (v === undefined || v === null ? '' : String(v));
@@ -36,7 +38,7 @@ const str = (v: unknown): string => (v === undefined || v === null ? '' : String
 export const COLLECTIONS: CollectionModel[] = [
   {
     id: 'dns.records', kind: 'dns', key: (r) => `${str(r.zone)}|${str(r.name)}|${str(r.type)}`,
-    addressFields: ['values'], hostFields: [], siteFields: [], serverRefs: {}, fields: ['values', 'ttl'],
+    addressFields: ['values'], hostFields: [], siteFields: [], serverRefs: {}, fields: ['values', 'ttl'], unordered: ['values'],
   },
   {
     id: 'ldap.entries', kind: 'ldap', key: (r) => str(r.cn),
@@ -273,7 +275,11 @@ export function canonical(v: unknown): string {
 
 /** The configuration fields on which two versions of a record differ. */
 export function changedFields(a: MgmtRec, b: MgmtRec, model: CollectionModel): string[] {
-  return model.fields.filter((f) => canonical(a[f]) !== canonical(b[f]));
+  const value = (r: MgmtRec, f: string) => {
+    const v = r[f];
+    return Array.isArray(v) && model.unordered?.includes(f) ? canonical(v.map(canonical).sort()) : canonical(v);
+  };
+  return model.fields.filter((f) => value(a, f) !== value(b, f));
 }
 
 export interface MergeResult {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { DataSource } from 'typeorm';
 import type { ActivityDeps } from '../activities';
-import { createEstateClients, estateConfigFromSimulator, type EstateConfig } from './clients';
+import { createEstateClients, endpointUrl, estateConfigFromSimulator, type EstateConfig } from './clients';
 import type { LifelineConfig } from './config';
 
 /** Where the provider's systems are: an estate file in production, the simulator in development. */
@@ -17,6 +17,6 @@ export function buildActivityDeps(config: LifelineConfig, dataSource: DataSource
   return {
     dataSource,
     clients: createEstateClients(estate),
-    estateEndpoints: Object.entries(estate).map(([system, endpoint]) => ({ system, url: endpoint.baseUrl })),
+    estateEndpoints: Object.entries(estate).map(([system, endpoint]) => ({ system, url: endpointUrl(endpoint) })),
   };
 }

@@ -8,10 +8,12 @@ import { InmageClient } from './inmage';
 import { BackupClient } from './management/backup';
 import { CmdbClient } from './management/cmdb';
 import { DiscoveryClient } from './management/discovery';
-import { DnsClient } from './management/dns';
+import { DnsClient, type DnsService } from './management/dns';
+import { isRfc2136, Rfc2136DnsClient, type Rfc2136Endpoint } from './management/dns-rfc2136';
 import { EventPolicyClient } from './management/event-policy';
 import { FirewallClient } from './management/firewall';
-import { LdapClient } from './management/ldap';
+import { LdapClient, type DirectoryService } from './management/ldap';
+import { isLdapDirectory, LdapDirectoryClient, type LdapDirectoryEndpoint } from './management/ldap-directory';
 import { MonitoringClient } from './management/monitoring';
 import { PatchClient } from './management/patch';
 import { TicketingClient } from './management/ticketing';
@@ -22,6 +24,8 @@ import { TicketingClient } from './management/ticketing';
  */
 
 export type { SystemEndpoint } from './http-client';
+export type { Rfc2136Endpoint } from './management/dns-rfc2136';
+export type { LdapDirectoryEndpoint } from './management/ldap-directory';
 
 export interface EstateConfig {
   clm: SystemEndpoint;
@@ -37,8 +41,10 @@ export interface EstateConfig {
   cmdb: SystemEndpoint;
   ticketing: SystemEndpoint;
   discovery: SystemEndpoint;
-  dns: SystemEndpoint;
-  ldap: SystemEndpoint;
+  /** The simulator's REST API, or a real DNS server through RFC 2136 (`kind: "rfc2136"`). */
+  dns: SystemEndpoint | Rfc2136Endpoint;
+  /** The simulator's REST API, or a real directory through LDAP (`kind: "ldap"`). */
+  ldap: SystemEndpoint | LdapDirectoryEndpoint;
 }
 
 export interface EstateClients {
@@ -55,8 +61,8 @@ export interface EstateClients {
   cmdb: CmdbClient;
   ticketing: TicketingClient;
   discovery: DiscoveryClient;
-  dns: DnsClient;
-  ldap: LdapClient;
+  dns: DnsService;
+  ldap: DirectoryService;
   /** Logs out of every session and closes every connection pool. */
   close(): Promise<void>;
 }
@@ -76,8 +82,8 @@ export function createEstateClients(config: EstateConfig): EstateClients {
     cmdb: new CmdbClient(config.cmdb),
     ticketing: new TicketingClient(config.ticketing),
     discovery: new DiscoveryClient(config.discovery),
-    dns: new DnsClient(config.dns),
-    ldap: new LdapClient(config.ldap),
+    dns: isRfc2136(config.dns) ? new Rfc2136DnsClient(config.dns) : new DnsClient(config.dns),
+    ldap: isLdapDirectory(config.ldap) ? new LdapDirectoryClient(config.ldap) : new LdapClient(config.ldap),
   };
   return {
     ...clients,
@@ -85,6 +91,13 @@ export function createEstateClients(config: EstateConfig): EstateClients {
       await Promise.all(Object.values(clients).map((c) => c.close()));
     },
   };
+}
+
+/** Where a system is reached, for health reports: an HTTP base URL, or the DNS or directory server's address. */
+export function endpointUrl(endpoint: EstateConfig[keyof EstateConfig]): string {
+  if (isRfc2136(endpoint)) return `dns://${endpoint.server}:${endpoint.port ?? 53}`;
+  if (isLdapDirectory(endpoint)) return endpoint.url;
+  return endpoint.baseUrl;
 }
 
 /** Where each system is mounted in the simulator (`infra/sim/server.ts`). */

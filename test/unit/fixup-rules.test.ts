@@ -1,5 +1,5 @@
 import { DEFAULT_RESTORE_PRIORITY, fixupPolicyOf, fixupStages, planFixupServices } from '../../domain/fixup-plan';
-import { collectionById, desiredAfterMove, identityMap, reverseMerge, transformRecord, unresolvedServers, verifyCollection } from '../../domain/fixup-rules';
+import { changedFields, collectionById, desiredAfterMove, identityMap, reverseMerge, transformRecord, unresolvedServers, verifyCollection } from '../../domain/fixup-rules';
 
 const agents = collectionById('monitoring.agents')!;
 const rules = collectionById('firewall.rules')!;
@@ -100,6 +100,16 @@ describe('FIG. 10 re-addressing', () => {
     expect(v.vms.get('nw-db-1')!.join()).toMatch(/serverIp is "10.1.0.5", expected "10.129.0.5"/);
     expect(v.vms.get('nw-db-1')!.join()).toMatch(/still has the old address 10.1.0.5/);
     expect(v.vms.get('nw-mon-1')).toEqual(['monitoring.agents nw-mon-1|LZ is missing']);
+  });
+
+  it('compares a DNS record set whatever order the server answers it in; a rule list stays ordered', () => {
+    const dns = collectionById('dns.records')!;
+    const rec = (values: string[], ttl = 60) => ({ zone: 'northwind.example.com', name: 'nw-db-1', type: 'A', values, ttl });
+    expect(changedFields(rec(['10.129.0.5', '10.129.0.6']), rec(['10.129.0.6', '10.129.0.5']), dns)).toEqual([]);
+    expect(changedFields(rec(['10.129.0.5', '10.129.0.6']), rec(['10.129.0.5']), dns)).toEqual(['values']);
+    expect(changedFields(rec(['10.129.0.5']), rec(['10.129.0.5'], 300), dns)).toEqual(['ttl']);
+    const two = [{ metric: 'cpu' }, { metric: 'swap' }];
+    expect(changedFields(agent('nw-db-1', '10.1.0.5', { rules: two }), agent('nw-db-1', '10.1.0.5', { rules: [...two].reverse() }), agents)).toEqual(['rules']);
   });
 });
 

@@ -14,7 +14,24 @@ export interface DnsRecord extends MgmtRecord {
   ttl: number;
 }
 
-export class DnsClient extends ManagementClient {
+/**
+ * What Lifeline asks of a DNS service, whichever speaks it: the simulator's REST API (`DnsClient`) or a real
+ * server through RFC 2136 (`Rfc2136DnsClient`).
+ */
+export interface DnsService {
+  listZones(): Promise<{ zone: string; tenant: string }[]>;
+  listRecords(zone: string, filter?: { name?: string; type?: DnsRecordType }): Promise<DnsRecord[]>;
+  getDnsRecord(zone: string, name: string, type: DnsRecordType): Promise<DnsRecord | null>;
+  /** Creates or replaces a record set: these values, this TTL. */
+  upsertDnsRecord(zone: string, name: string, type: DnsRecordType, spec: { values: string[]; ttl?: number; tenant?: string }, idempotencyKey: string): Promise<Upserted<DnsRecord>>;
+  /** False when already gone. */
+  deleteDnsRecord(zone: string, name: string, type: DnsRecordType, idempotencyKey: string): Promise<boolean>;
+  /** The provider's servers of this service, by site. */
+  listServers(): Promise<ProviderServer[]>;
+  close(): Promise<void>;
+}
+
+export class DnsClient extends ManagementClient implements DnsService {
   constructor(endpoint: SystemEndpoint) {
     super('dns', endpoint);
   }

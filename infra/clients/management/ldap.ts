@@ -20,7 +20,31 @@ export interface LdapClientConfig extends MgmtRecord {
   baseDn: string;
 }
 
-export class LdapClient extends ManagementClient {
+/**
+ * What Lifeline asks of a directory, whichever speaks it: the simulator's REST API (`LdapClient`) or a real
+ * directory server through LDAP (`LdapDirectoryClient`).
+ */
+export interface DirectoryService {
+  listComputers(tenant: string): Promise<ComputerEntry[]>;
+  getComputer(tenant: string, cn: string): Promise<ComputerEntry | null>;
+  upsertComputer(tenant: string, cn: string, attrs: ComputerAttributes, idempotencyKey: string): Promise<Upserted<ComputerEntry>>;
+  /** False when already gone. */
+  deleteComputer(tenant: string, cn: string, idempotencyKey: string): Promise<boolean>;
+  listClients(tenant: string): Promise<LdapClientConfig[]>;
+  configureClient(tenant: string, server: string, spec: { ldapServer: string; baseDn?: string }, idempotencyKey: string): Promise<Upserted<LdapClientConfig>>;
+  /** The provider's servers of this service, by site. */
+  listServers(): Promise<ProviderServer[]>;
+  close(): Promise<void>;
+}
+
+export interface ComputerAttributes {
+  ip?: string;
+  dnsHostName?: string;
+  operatingSystem?: string;
+  site?: string;
+}
+
+export class LdapClient extends ManagementClient implements DirectoryService {
   constructor(endpoint: SystemEndpoint) {
     super('ldap', endpoint);
   }
@@ -37,7 +61,7 @@ export class LdapClient extends ManagementClient {
   upsertComputer(
     tenant: string,
     cn: string,
-    attrs: { ip?: string; dnsHostName?: string; operatingSystem?: string; site?: string },
+    attrs: ComputerAttributes,
     idempotencyKey: string,
   ): Promise<Upserted<ComputerEntry>> {
     return this.put('upsertEntry', `/tenants/${seg(tenant)}/computers/${seg(cn)}`, attrs, idempotencyKey);

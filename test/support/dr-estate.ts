@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { seedDemoEstate, type DemoOptions, type DemoTenant } from '../../infra/demo/demo-estate';
+import type { EstateClients } from '../../infra/clients';
 import type { LifelineConfig } from '../../infra/config';
 import type { Dialect } from '../../infra/persistence/data-source';
 import { TenantEntity } from '../../infra/persistence/entities';
@@ -65,6 +66,8 @@ export async function startDrEstate(
     timeScale?: number; onboard?: boolean; callTimeouts?: CallTimeouts; dialect?: Dialect; prepare?: (t: TestApp, tenants: DemoTenant[]) => Promise<void>;
     /** The API's configuration beyond the suite's task queue (e.g. declaration webhook secrets). */
     app?: Partial<LifelineConfig>;
+    /** The worker's clients, from the simulator's (e.g. with DNS and the directory on real servers). */
+    clients?: (sim: EstateClients) => EstateClients;
   } = {},
 ): Promise<DrEstate> {
   const taskQueue = `${name}-${Math.random().toString(36).slice(2, 8)}`;
@@ -73,7 +76,7 @@ export async function startDrEstate(
   await t.app.listen(0, '127.0.0.1');
   const apiUrl = `http://127.0.0.1:${(t.app.getHttpServer().address() as AddressInfo).port}`;
   const dataSource = t.app.get<DataSource>(getDataSourceToken());
-  const tw = await startTestWorker({ dataSource, clients: estate.clients, estateEndpoints: [] }, name, { taskQueue });
+  const tw = await startTestWorker({ dataSource, clients: opts.clients ? opts.clients(estate.clients) : estate.clients, estateEndpoints: [] }, name, { taskQueue });
   const tenants = await seedDemoEstate({ apiUrl, adminToken: ADMIN_TOKEN, simUrl: estate.sim.url, alreadyProtected: !opts.onboard, ...demo });
   const get = async (id: string): Promise<OperationBody> => (await t.http.get(`/v1/operations/${encodeURIComponent(id)}`).set(t.auth())).body;
   const until = async (id: string, done: (op: OperationBody) => boolean, limitMs = 180_000): Promise<OperationBody> => {

@@ -125,6 +125,11 @@ interface SimState {
 export interface OracleOptions {
   /** The lifecycle point to expect; by default the tenant's state, and whether it has completed a failover before. */
   phase?: EstatePhase;
+  /**
+   * Management collections read from real servers instead of the simulator (`dnsRecords`, `ldapEntries`,
+   * `ldapClients`, named as in `/_sim/state`'s `mgmt`), where DNS or the directory is not simulated.
+   */
+  mgmt?: Record<string, Rec[]>;
 }
 
 /**
@@ -327,7 +332,7 @@ export async function estateDifferences(ds: DataSource, sim: SimControl, tenantI
     for (const f of SITE_FIELDS[c.snapshot] ?? []) if (formerPrimaries.has(s(r[f]))) out[f] = primarySite.name;
     return out;
   };
-  const live = state.mgmt;
+  const live = { ...state.mgmt, ...opts.mgmt };
   for (const c of COLLECTIONS) {
     const captured = baseline.records[c.snapshot] ?? [];
     const want = new Map<string, Rec>();

@@ -32,9 +32,12 @@ export function createAsaActivities(deps: ActivityDeps) {
       return { interface: tunnel.interface, sequence: tunnel.sequence, peer: tunnel.peer, localNetwork: tunnel.localNetwork, remoteNetwork: tunnel.remoteNetwork };
     },
 
-    async removeReplicationTunnel(input: { context: string; iface: string; sequence: number; idempotencyKey: string }): Promise<{ removed: boolean }> {
+    /** By sequence, or by peer when the tunnel's answer never came (or was not waited for); already gone is fine. */
+    async removeReplicationTunnel(input: { context: string; iface: string; sequence?: number; peer?: string; idempotencyKey: string }): Promise<{ removed: boolean }> {
       if (!(await asa.getSecurityContext(input.context))) return { removed: false };
-      return { removed: await asa.removeIpsecTunnel(input.context, input.iface, input.sequence, input.idempotencyKey) };
+      const sequence = input.sequence ?? (await asa.listIpsecTunnels(input.context, input.iface)).find((t) => t.peer === input.peer)?.sequence;
+      if (sequence === undefined) return { removed: false };
+      return { removed: await asa.removeIpsecTunnel(input.context, input.iface, sequence, input.idempotencyKey) };
     },
 
     /** Read-only: the tunnel's live status (UP, NEGOTIATING, DOWN with a reason). */

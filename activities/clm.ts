@@ -48,8 +48,10 @@ export async function eachItem<T, R>(items: T[], width: number, work: (item: T) 
   let lastError: string | null = null;
   let final: unknown = null;
   let next = 0;
+  // A cancelled activity takes no new item; the calls in flight answer first (see whileWaiting).
+  const cancelled = () => Context.current().cancellationSignal.aborted;
   const lane = async () => {
-    while (next < items.length && final === null) {
+    while (next < items.length && final === null && !cancelled()) {
       const item = items[next++];
       try {
         done.push(await work(item));
@@ -65,6 +67,7 @@ export async function eachItem<T, R>(items: T[], width: number, work: (item: T) 
   };
   await Promise.all(Array.from({ length: Math.min(width, items.length) }, lane));
   if (final !== null) throw final;
+  if (cancelled()) await Context.current().cancelled;
   return { done, retry, lastError };
 }
 

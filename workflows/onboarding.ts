@@ -1,11 +1,9 @@
 import {
-  ApplicationFailure, CancellationScope, executeChild, getExternalWorkflowHandle, isCancellation, patched, proxyActivities, setHandler, sleep, workflowInfo,
+  ApplicationFailure, CancellationScope, executeChild, getExternalWorkflowHandle, isCancellation, patched, setHandler, sleep, workflowInfo,
 } from '@temporalio/workflow';
-import type { LifelineActivities } from '../activities';
 import type { ControlServerOffering } from '../infra/clients/clm';
 import { sizeControlPlane, type MasterTargetSizing } from '../domain/inmage-sizing';
 import { assignProcessServers, osFamilyOf } from '../domain/onboarding';
-import { blockingCall, inventoryWrite, longPoll, quickCall } from './activity-options';
 import { untilAllDone } from './batch';
 import { Compensations } from './compensation';
 import { differentialSyncWait } from './differential-sync-wait';
@@ -17,12 +15,7 @@ import {
 import { errorText, OperationTracker } from './operation-tracker';
 import { containerUndoSteps, MAPPED_DR_ADDRESSES, UNDO_BEFORE_CREATE } from './provisioning';
 import { TenantClaim } from './tenant-claim';
-
-const act = proxyActivities<LifelineActivities>(quickCall);
-/** Calls that block on a slow system (an ASA context, an InMage readiness check or plan removal) and heartbeat while they wait. */
-const blocking = proxyActivities<LifelineActivities>(blockingCall);
-const waits = proxyActivities<LifelineActivities>(longPoll);
-const inv = proxyActivities<LifelineActivities>(inventoryWrite);
+import { undoableCalls } from './undoable-calls';
 
 export const DEFAULT_STATUS_POLL_SECONDS = 60;
 /** The IPsec tunnel negotiates in seconds; give up on it after this long. */
@@ -38,6 +31,7 @@ const TUNNEL_DEADLINE_SECONDS = 30 * 60;
  * `newPrimarySite` (a child of a smoking-hole failback) it keeps the container and the tenant's state.
  */
 export async function onboarding(input: OnboardingInput): Promise<OnboardingResult> {
+  const { act, blocking, waits, inv } = undoableCalls();
   const id = workflowInfo().workflowId;
   const key = (step: string) => `${id}:${step}`;
   const childId = workflowIds.child(id, 'provisioning');
@@ -266,6 +260,7 @@ export async function buildControlPlane(o: {
   existingCx?: boolean;
   existingProcessServers?: { id: string; name: string; freeGbPerDay: number }[];
 }): Promise<DrControlPlaneRecord> {
+  const { act, blocking, waits } = undoableCalls();
   const { t, vms, key, tracker, undo } = o;
   const sizing = await tracker.step(
     'size the InMage control plane',
@@ -419,6 +414,7 @@ export async function waitForDifferentialSync(
 
 /** The wait as it ran before it became a child: polls in the operation's own history (replay only). */
 async function pollUntilDifferentialSync(t: string, vms: string[], seconds: number, tracker: OperationTracker): Promise<Map<string, number | null>> {
+  const { act } = undoableCalls();
   for (let poll = 1; ; poll++) {
     const s = await act.getReplicationStatus({ tenant: t, vms, detail: false });
     tracker.setProgress({

@@ -1,10 +1,8 @@
 import {
-  ApplicationFailure, CancellationScope, condition, getExternalWorkflowHandle, isCancellation, patched, proxyActivities, setHandler, workflowInfo,
+  ApplicationFailure, CancellationScope, condition, getExternalWorkflowHandle, isCancellation, patched, setHandler, workflowInfo,
 } from '@temporalio/workflow';
-import type { LifelineActivities } from '../activities';
 import type { Tier } from '../infra/clients/clm';
 import { containerLayout, coveringNetwork, firstHost } from '../domain/onboarding';
-import { blockingCall, inventoryWrite, longPoll, quickCall } from './activity-options';
 import { untilAllDone } from './batch';
 import { Compensations } from './compensation';
 import {
@@ -12,12 +10,7 @@ import {
   type DrVipRecord, type DrVlanRecord, type OperatorAction, type ProvisioningInput,
 } from './contracts';
 import { OperationTracker } from './operation-tracker';
-
-const act = proxyActivities<LifelineActivities>(quickCall);
-/** Calls that block on a slow system (an ASA context, an InMage readiness check or plan removal) and heartbeat while they wait. */
-const blocking = proxyActivities<LifelineActivities>(blockingCall);
-const waits = proxyActivities<LifelineActivities>(longPoll);
-const inv = proxyActivities<LifelineActivities>(inventoryWrite);
+import { ABORT_WAITS_FOR_CALLS, undoableCalls } from './undoable-calls';
 
 const APPROVAL = 'approval of the network container';
 /**
@@ -48,6 +41,7 @@ export function vpnContextName(tenant: string): string {
  * VIPs → the container recorded in the inventory. A failure or an abort undoes what was built, newest first.
  */
 export async function provisioning(input: ProvisioningInput): Promise<DrContainerRecord> {
+  const { act, blocking, waits, inv } = undoableCalls();
   const id = workflowInfo().workflowId;
   const key = (step: string) => `${id}:${step}`;
   const tracker = new OperationTracker('provisioning', input.tenantId, input.request);
@@ -192,14 +186,19 @@ export async function provisioning(input: ProvisioningInput): Promise<DrContaine
     );
     if (!undoFirst) undo.add('ASA VPN context', undoContext);
     const localNetwork = inside.subnet ?? outside.subnet ?? primaryNet;
+    // Found by its peer, so a tunnel whose answer the abort did not wait for is removed too.
+    const tunnelFirst = patched(ABORT_WAITS_FOR_CALLS);
+    if (tunnelFirst) undo.add('IPsec tunnel', () => act.removeReplicationTunnel({ context: contextName, iface: 'outside', peer, idempotencyKey: key('undo:asa:tunnel') }));
     const tunnel = await tracker.step(
       'configure IPsec VPN',
       () => act.configureReplicationTunnel({ context: contextName, spec: { interface: 'outside', peer, localNetwork, remoteNetwork: primaryNet }, idempotencyKey: key('asa:tunnel') }),
       (x) => ({ peer: x.peer, localNetwork: x.localNetwork, remoteNetwork: x.remoteNetwork }),
     );
-    undo.add('IPsec tunnel', () =>
-      act.removeReplicationTunnel({ context: contextName, iface: tunnel.interface, sequence: tunnel.sequence, idempotencyKey: key('undo:asa:tunnel') }),
-    );
+    if (!tunnelFirst) {
+      undo.add('IPsec tunnel', () =>
+        act.removeReplicationTunnel({ context: contextName, iface: tunnel.interface, sequence: tunnel.sequence, idempotencyKey: key('undo:asa:tunnel') }),
+      );
+    }
 
     const mapped = patched(MAPPED_DR_ADDRESSES);
     const mgmtPool = await act.findIpPool({ site, purpose: 'management' });
@@ -319,6 +318,7 @@ export async function provisioning(input: ProvisioningInput): Promise<DrContaine
  * compensation stack so a failure after pre-provisioning still leaves nothing behind.
  */
 export function containerUndoSteps(record: DrContainerRecord, keyPrefix: string): { name: string; undo: () => Promise<unknown> }[] {
+  const { act, blocking, waits, inv } = undoableCalls();
   const k = (step: string) => `${keyPrefix}:${step}`;
   const t = record.tenant;
   const steps: { name: string; undo: () => Promise<unknown> }[] = [

@@ -484,10 +484,13 @@ export function asaSystem(sim: Sim): SystemDef {
           if (seqRaw !== undefined && (typeof seqRaw !== 'number' || !Number.isInteger(seqRaw) || seqRaw < 1 || seqRaw > 65535)) {
             throw new SimError(400, 'INVALID-INPUT', 'sequence must be 1-65535', {}, 'sequence');
           }
-          return effect(
+          // The crypto-map entry answers after asa.createTunnel (it is written, like any ASA config change),
+          // and then negotiates (asa.tunnelUp, where a stuck fault keeps it).
+          const action = effect(
             c.tenant,
             peer,
             ({ stuck }) => {
+              if (contexts().get(c.name) !== c) throw new SimError(404, 'RESOURCE-NOT-FOUND', `context ${c.name} does not exist`, {}, 'context');
               for (const t of c.tunnels.values()) {
                 if (t.interface === req.params.ifName && (t.peer === peer || t.sequence === seqRaw)) {
                   throw duplicate(`crypto map entry ${t.sequence} (peer ${t.peer})`, tunnelLink(req, c, t));
@@ -512,6 +515,7 @@ export function asaSystem(sim: Sim): SystemDef {
             },
             true,
           );
+          return { ...action, answersAfterLatency: true };
         },
       },
       {

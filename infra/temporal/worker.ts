@@ -35,6 +35,11 @@ export async function createLifelineWorker(opts: LifelineWorkerOptions): Promise
     namespace: opts.namespace ?? 'default',
     taskQueue: opts.taskQueue ?? TASK_QUEUE,
     activities: createActivities(opts.deps),
+    // Heartbeats carry a cancellation to the activity. An abort waits for its activities to end (so the undo sees
+    // what they made); flushed at the default pace (0.8 × the heartbeat timeout, 30 s without one) an abort
+    // would reach a waiting activity up to half a minute late.
+    defaultHeartbeatThrottleInterval: '2 seconds',
+    maxHeartbeatThrottleInterval: '2 seconds',
     ...(opts.workflowBundlePath ? { workflowBundle: { codePath: opts.workflowBundlePath } } : { workflowsPath: require.resolve(workflowsPath) }),
     ...opts.tuning,
   });

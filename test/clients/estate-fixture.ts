@@ -19,6 +19,9 @@ export interface OpEntry {
   idempotencyKey: string | null;
   outcome: 'ok' | 'error' | 'fault' | 'timeout' | 'replayed';
   status: number;
+  /** On the simulator clock: when the call arrived and when it answered. */
+  startedAt: string;
+  finishedAt: string;
   detail?: string;
 }
 

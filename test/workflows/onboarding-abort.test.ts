@@ -1,6 +1,7 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import { onboarding } from '../../workflows';
 import { abortUpdate, progressQuery, workflowIds, type OperationView } from '../../workflows/contracts';
+import { callInFlightAt, simNow } from '../support/call-in-flight';
 import { estateOf } from '../support/estate-snapshot';
 import { openTestInventory, type TestInventory } from '../support/inventory';
 import { startTestWorker, type TestWorker } from '../support/worker';
@@ -9,23 +10,33 @@ import { seedInventory, seedSimTenants, startOnboardingEstate, TIME_SCALE, type 
 /**
  * One step of onboarding a Bronze tenant (every step of the runbook runs for that tier), held long enough
  * to abort it: by the provider's approval, or by a slow job or phase of the simulator (real-world ms in
- * `/_sim/latency`, so the resource exists, pending, when the abort comes). `inChild`: a step of the
- * container's pre-provisioning child.
+ * `/_sim/latency`, so the resource exists, pending, when the abort comes), or by a slow synchronous create
+ * (`call`: the abort lands while the call is in flight, and the resource appears only when it answers).
+ * `inChild`: a step of the container's pre-provisioning child.
  */
 interface HeldStep {
   step: string;
   hold?: Record<string, number>;
+  call?: { system: string; op: string };
   inChild?: boolean;
   approval?: boolean;
 }
 
 /** About 10 s at the test's time scale: far longer than it takes to see the step and abort it. */
 const HELD_MS = 10_000 / TIME_SCALE;
+/** A synchronous create answers after about 3 s: the abort comes 1 s into it. */
+const IN_FLIGHT_MS = 3_000 / TIME_SCALE;
+const ABORT_INTO_CALL_MS = 1_000;
+const during = (step: string, system: string, op: string, inChild = false): HeldStep => ({ step, call: { system, op }, hold: { [`${system}.${op}`]: IN_FLIGHT_MS }, inChild });
 
 const STEPS: HeldStep[] = [
   { step: 'wait: approval of the network container', inChild: true, approval: true },
   { step: 'provision network container', inChild: true, hold: { 'clm.createContainer': HELD_MS } },
   { step: 'add DR VLAN for the InMage servers', inChild: true, hold: { 'bna.createVlan': HELD_MS } },
+  during('create ASA VPN context', 'asa', 'createContext', true),
+  during('configure IPsec VPN', 'asa', 'createTunnel', true),
+  during('reserve DR management IPs', 'bna', 'reserveIp', true),
+  during('reserve mapped DR addresses', 'bna', 'reserveIp', true),
   { step: 'create firewall network paths', inChild: true, hold: { 'clm.createNetworkPath': HELD_MS } },
   { step: 'create load-balancer VIPs', inChild: true, hold: { 'clm.createLoadBalancerPool': HELD_MS } },
   { step: 'verify IPsec tunnel', hold: { 'asa.tunnelUp': HELD_MS } },
@@ -41,7 +52,8 @@ describe('onboarding aborted at each step leaves the estate as it was', () => {
   let tw: TestWorker;
 
   beforeAll(async () => {
-    estate = await startOnboardingEstate();
+    // Call timeouts beyond the slow creates, so the call the abort lands in is the only one.
+    estate = await startOnboardingEstate(TIME_SCALE, {}, { timeoutMs: 10_000, sideEffectTimeoutMs: 10_000, slowTimeoutMs: 10_000 });
     inventory = await openTestInventory('sqlite');
     tw = await startTestWorker({ dataSource: inventory.dataSource, clients: estate.clients, estateEndpoints: [] }, 'onboarding-abort');
   });
@@ -87,8 +99,12 @@ describe('onboarding aborted at each step leaves the estate as it was', () => {
       args: [{ tenantId, request: { requestedBy: 'test', requestId: `abort-${i}` }, statusPollSeconds: 0.2 }],
     });
     await until(s.inChild ? tw.client.workflow.getHandle(workflowIds.child(workflowId, 'provisioning')) : handle, s);
+    if (s.call) await new Promise((r) => setTimeout(r, ABORT_INTO_CALL_MS));
+    const abortedAt = await simNow(estate.control);
     await handle.executeUpdate(abortUpdate, { args: [{ by: 'ops-lead' }] });
     await expect(handle.result()).rejects.toThrow();
+    // The create the abort landed in has answered (and made its resource) before the estate is read.
+    if (s.call) await callInFlightAt(estate.control, { ...s.call, tenant: name }, abortedAt);
     const v = await view(handle);
     expect(v.status).toBe('cancelled');
     expect(v.steps.filter((x) => x.status === 'failed' && x.name.startsWith('undo: '))).toEqual([]);

@@ -4,7 +4,7 @@ import type { DataSource } from 'typeorm';
 import { createEstateClients, estateConfigFromSimulator, type EstateClients } from '../../infra/clients';
 import { demoIpMapping } from '../../infra/demo/demo-estate';
 import { DrSitePolicyEntity, IpSubnetMappingEntity, ProtectedVmEntity, SiteEntity, TenantEntity } from '../../infra/persistence/entities';
-import { SimControl, type OpEntry } from '../clients/estate-fixture';
+import { SimControl, type CallTimeouts, type OpEntry } from '../clients/estate-fixture';
 import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../../infra/sim/server';
 
 /**
@@ -21,10 +21,12 @@ export interface OnboardingEstate {
 
 export const TIME_SCALE = 0.0005;
 
-export async function startOnboardingEstate(timeScale = TIME_SCALE, opts: Pick<SimulatorOptions, 'idempotency'> = {}): Promise<OnboardingEstate> {
+export async function startOnboardingEstate(
+  timeScale = TIME_SCALE, opts: Pick<SimulatorOptions, 'idempotency'> = {}, timeouts: CallTimeouts = { timeoutMs: 2_000, sideEffectTimeoutMs: 2_000, slowTimeoutMs: 2_000 },
+): Promise<OnboardingEstate> {
   const sim = await startSimulator({ port: 0, timeScale, ...opts });
   // Compressed clock: every call answers in milliseconds, whatever its class.
-  const clients = createEstateClients(estateConfigFromSimulator(sim.url, { timeoutMs: 2_000, sideEffectTimeoutMs: 2_000, slowTimeoutMs: 2_000 }));
+  const clients = createEstateClients(estateConfigFromSimulator(sim.url, timeouts));
   return {
     sim,
     control: new SimControl(sim.url),

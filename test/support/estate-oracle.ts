@@ -114,7 +114,7 @@ function canonical(v: unknown): string {
   return JSON.stringify(v ?? null);
 }
 
-interface OracleVm { name: string; role: string; fqdn: string; primaryIps: string[] }
+interface OracleVm { name: string; role: string; fqdn: string; primaryIps: string[]; drIps: string[] | null }
 interface SimState {
   compute: { vms: { name: string; site: string; power_state: string; hostname: string; origin: string; nics: { ip_address: string }[] }[] };
   bna: { pools: { id: string; site: string; purpose: string; tenant: string | null; reservations: { address: string; owner: string; tenant: string | null }[] }[] };
@@ -130,6 +130,18 @@ export interface OracleOptions {
    * `ldapClients`, named as in `/_sim/state`'s `mgmt`), where DNS or the directory is not simulated.
    */
   mgmt?: Record<string, Rec[]>;
+  /**
+   * What is judged: the whole estate (by default), or `fixup`: what the management fix-up restores, for suites
+   * that run it on a seeded tenant whose VMs do not move (the management records, event sources and day-one
+   * backups; not compute, addresses, or the DR period's DNS TTL, which the waves set). A management VM's DR
+   * address is then the one the inventory records for it, as no set-aside pool is held.
+   */
+  scope?: 'estate' | 'fixup';
+  /**
+   * Changes made at the DR site during the DR period that a failback keeps (merged back), by collection and
+   * key, under the primary identities: the fields changed (a whole record when added), or null when removed.
+   */
+  drPeriodChanges?: Record<string, Record<string, Rec | null>>;
 }
 
 /**
@@ -141,7 +153,7 @@ export async function estateDifferences(ds: DataSource, sim: SimControl, tenantI
   const tenant = await em.findOneByOrFail(TenantEntity, { id: tenantId });
   const [primarySite, drSite] = await Promise.all([em.findOneByOrFail(SiteEntity, { id: tenant.primarySiteId }), em.findOneByOrFail(SiteEntity, { id: tenant.drSiteId })]);
   const vmRows = await em.find(ProtectedVmEntity, { where: { tenantId }, order: { name: 'ASC' } });
-  const vms: OracleVm[] = vmRows.map((v) => ({ name: v.name, role: v.role, fqdn: v.primaryHostname, primaryIps: v.primaryIps }));
+  const vms: OracleVm[] = vmRows.map((v) => ({ name: v.name, role: v.role, fqdn: v.primaryHostname, primaryIps: v.primaryIps, drIps: v.drIps }));
   const byId = new Map(vmRows.map((v) => [v.id, v.name]));
   const rules = await em.find(IpSubnetMappingEntity, { where: { tenantId } });
   const overrides = (await em.find(IpVmOverrideEntity, { where: { tenantId } })).map((o) => ({ vm: byId.get(o.vmId) as string, primaryIp: o.primaryIp, drIp: o.drIp }));
@@ -162,7 +174,8 @@ export async function estateDifferences(ds: DataSource, sim: SimControl, tenantI
   const phase: EstatePhase =
     opts.phase ?? (tenant.state === 'failed-over' ? 'failed-over' : tenant.state === 'protected' ? (failedOverBefore ? 'failed-back' : 'protected') : 'unprotected');
   const atDr = phase === 'failed-over';
-  const holdsAddresses = container !== null || phase === 'failed-over' || phase === 'failed-back';
+  const fixupOnly = opts.scope === 'fixup';
+  const holdsAddresses = !fixupOnly && (container !== null || phase === 'failed-over' || phase === 'failed-back');
 
   const state = (await sim.state(tenant.name)) as SimState;
   const diffs: string[] = [];
@@ -174,6 +187,10 @@ export async function estateDifferences(ds: DataSource, sim: SimControl, tenantI
   const drAddresses = new Map<string, (string | null)[]>();
   const expectedReservations = new Set<string>();
   for (const vm of vms) {
+    if (vm.role === 'management' && fixupOnly) {
+      drAddresses.set(vm.name, vm.drIps ?? [null]);
+      continue;
+    }
     if (vm.role === 'management') {
       const held = reservations.filter((r) => r.owner === vm.name && r.pool.purpose === 'management' && r.pool.site === drSite.name);
       if (held.length > 1) diffs.push(`bna: ${vm.name} holds ${held.length} set-aside addresses (${held.map((r) => r.address).join(', ')})`);
@@ -202,14 +219,14 @@ export async function estateDifferences(ds: DataSource, sim: SimControl, tenantI
     });
   }
   for (const vip of container?.vips ?? []) expectedReservations.add(`${vip.poolId}|${vip.virtualIp}`);
-  for (const r of reservations) {
+  for (const r of fixupOnly ? [] : reservations) {
     if (!expectedReservations.has(`${r.pool.id}|${r.address}`)) diffs.push(`bna: ${r.address} in pool ${r.pool.id} is left reserved for ${r.owner}`);
   }
 
   // ---- compute: where each VM runs, powered on, under which identity ----
   const short = (fqdn: string) => fqdn.split('.')[0];
   const computeVms = state.compute.vms;
-  for (const vm of vms) {
+  for (const vm of fixupOnly ? [] : vms) {
     const site = atDr ? drSite.name : primarySite.name;
     const ips = atDr ? (drAddresses.get(vm.name) ?? []) : vm.primaryIps;
     const running = computeVms.filter((c) => c.name === vm.name && c.site === site);
@@ -223,10 +240,10 @@ export async function estateDifferences(ds: DataSource, sim: SimControl, tenantI
     if (canonical(c.nics.map((n) => n.ip_address)) !== canonical(ips)) diffs.push(`compute: ${vm.name} at ${site} has IPs ${c.nics.map((n) => n.ip_address).join(', ')}, expected ${ips.join(', ')}`);
   }
   const known = new Set(vms.map((v) => v.name));
-  for (const c of computeVms.filter((x) => x.site === drSite.name)) {
+  for (const c of computeVms.filter((x) => !fixupOnly && x.site === drSite.name)) {
     if (!atDr || !known.has(c.name)) diffs.push(`compute: ${c.name} is left at ${drSite.name} (${c.power_state})`);
   }
-  if (!atDr) {
+  if (!atDr && !fixupOnly) {
     if (state.inmage.plans.some((p) => p.direction === 'failback')) diffs.push(`inmage: failback plans left: ${state.inmage.plans.filter((p) => p.direction === 'failback').map((p) => p.name).join(', ')}`);
     if (state.inmage.drillSnapshots.length > 0) diffs.push(`inmage: ${state.inmage.drillSnapshots.length} drill snapshots left`);
   }
@@ -280,7 +297,7 @@ export async function estateDifferences(ds: DataSource, sim: SimControl, tenantI
     switch (c.snapshot) {
       case 'dns.records':
         withIp('values');
-        if (typeof r.server === 'string' && known.has(r.server)) out.ttl = DR_PERIOD_DNS_TTL;
+        if (!fixupOnly && typeof r.server === 'string' && known.has(r.server)) out.ttl = DR_PERIOD_DNS_TTL;
         break;
       case 'ldap.entries':
         withIp('ip');
@@ -338,8 +355,15 @@ export async function estateDifferences(ds: DataSource, sim: SimControl, tenantI
     const want = new Map<string, Rec>();
     for (const r of captured) {
       const e = atDr ? moved(c, r) : atHome(c, r);
-      if (e) want.set(c.key(e), c.snapshot === 'monitoring.agents' ? { ...e, status: 'ONLINE' } : e);
+      if (e) want.set(c.key(e), e);
     }
+    if (!atDr) {
+      for (const [k, change] of Object.entries(opts.drPeriodChanges?.[c.snapshot] ?? {})) {
+        if (change === null) want.delete(k);
+        else want.set(k, { ...(want.get(k) ?? {}), ...change });
+      }
+    }
+    if (c.snapshot === 'monitoring.agents') for (const [k, e] of want) want.set(k, { ...e, status: 'ONLINE' });
     const have = new Map<string, Rec[]>();
     for (const r of live[c.sim] ?? []) have.set(c.key(r), [...(have.get(c.key(r)) ?? []), r]);
     for (const [k, e] of want) {

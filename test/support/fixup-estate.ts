@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
-import { ManagementServiceEntity, SiteEntity, TenantEntity } from '../../infra/persistence/entities';
+import { IpVmOverrideEntity, ManagementServiceEntity, ProtectedVmEntity, SiteEntity, TenantEntity } from '../../infra/persistence/entities';
 import type { TenantState } from '../../domain/lifecycle';
 import type { VmIdentityChange } from '../../workflows/contracts';
 
@@ -36,7 +36,7 @@ export function reversed(identities: VmIdentityChange[]): VmIdentityChange[] {
  */
 export async function seedFixupTenant(
   ds: DataSource,
-  opts: { name: string; primarySite: string; drSite: string; state: TenantState; services?: Partial<ManagementServiceEntity>[] },
+  opts: { name: string; primarySite: string; drSite: string; state: TenantState; services?: Partial<ManagementServiceEntity>[]; vms?: SimTenantVm[] },
 ): Promise<{ tenantId: string }> {
   const now = new Date();
   const site = async (name: string, kind: 'primary' | 'dr') => {
@@ -69,6 +69,19 @@ export async function seedFixupTenant(
       id: randomUUID(), tenantId, ownerKey: tenantId, scope: 'tenant', name: `${opts.name}-${row.kind}`, primaryEndpoint: `https://${opts.name}-${row.kind}.example`,
       drEndpoint: null, metadata: null, createdAt: now, updatedAt: now, ...row,
     } as ManagementServiceEntity as QueryDeepPartialEntity<ManagementServiceEntity>);
+  }
+  // The VMs as the inventory knows them, each workload VM mapped to its DR address by a per-VM override and
+  // every VM's DR identity recorded as a failover records it: what the estate oracle derives its expectation from.
+  for (const vm of opts.vms ?? []) {
+    const vmId = randomUUID();
+    await ds.getRepository(ProtectedVmEntity).insert({
+      id: vmId, tenantId, name: vm.name, role: vm.role, os: 'linux', vcpu: 2, memoryMb: 4096, disks: [{ name: 'disk0', sizeGb: 40 }],
+      primaryHostname: vm.fqdn, primaryIps: [vm.ip], drHostname: vm.fqdn, drIps: [drIp(vm.ip)], replicationState: opts.state === 'failed-over' ? 'failed-over' : 'differential-sync', rpoLagSeconds: null,
+      recoveryPriority: 100, masterTarget: null, critical: false, probes: null, createdAt: now, updatedAt: now,
+    } as QueryDeepPartialEntity<ProtectedVmEntity>);
+    if (vm.role === 'workload') {
+      await ds.getRepository(IpVmOverrideEntity).insert({ id: randomUUID(), tenantId, vmId, primaryIp: vm.ip, drIp: drIp(vm.ip), createdAt: now });
+    }
   }
   return { tenantId };
 }

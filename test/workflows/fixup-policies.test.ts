@@ -5,6 +5,7 @@ import type { ManagementServiceEntity } from '../../infra/persistence/entities';
 import { managementFixup } from '../../workflows';
 import { workflowIds, type FixupInput, type FixupReport, type VmIdentityChange } from '../../workflows/contracts';
 import { startEstate, type Estate, type OpEntry } from '../clients/estate-fixture';
+import { estateDifferences, type OracleOptions } from '../support/estate-oracle';
 import { drIp, failoverIdentities, reversed, seedFixupTenant, type SimTenantVm } from '../support/fixup-estate';
 import { openTestInventory, type TestInventory } from '../support/inventory';
 import { startTestWorker, type TestWorker } from '../support/worker';
@@ -53,6 +54,8 @@ describe('managementFixup policies: DR servers from the listings, the day-one ba
     }
     return { report, error, ops: (await estate.control.ops({ since: String(since) })) as OpEntry[] };
   };
+  /** What the estate oracle finds between the tenant's services and its captured metadata, moved by the inventory's identities. */
+  const oracle = (tenant: string, opts: OracleOptions = {}) => estateDifferences(inventory.dataSource, estate.control, tenants[tenant].tenantId, { scope: 'fixup', ...opts });
   const outcomes = (report: FixupReport | undefined) => Object.fromEntries((report?.services ?? []).map((s) => [s.kind, s.outcome]));
 
   beforeAll(async () => {
@@ -77,7 +80,7 @@ describe('managementFixup policies: DR servers from the listings, the day-one ba
       const services = name === 'contoso'
         ? NO_DR_ENDPOINTS.map((r) => (r.kind === 'event-policy' ? { ...r, metadata: { fixup: { eventPolicy: 'drop' } } } : r))
         : NO_DR_ENDPOINTS;
-      const { tenantId } = await seedFixupTenant(inventory.dataSource, { name, primarySite: `${name}-dc`, drSite: 'dr-1', state: 'failed-over', services });
+      const { tenantId } = await seedFixupTenant(inventory.dataSource, { name, primarySite: `${name}-dc`, drSite: 'dr-1', state: 'failed-over', services, vms });
       tenants[name] = { tenantId, vms, identities: failoverIdentities(vms) };
       expect(await activities.captureManagementMetadata({ tenantId, side: 'primary', reason: 'scheduled', captureKey: `policies-${name}-${Date.now()}` })).toMatchObject({ captured: true });
     }
@@ -127,6 +130,8 @@ describe('managementFixup policies: DR servers from the listings, the day-one ba
     expect(nodes.length).toBeGreaterThan(0);
     expect(nodes.every((n) => n.backupServer === 'dr-1-tsm-1')).toBe(true);
     expect(await c.backup.listSchedules({ tenant: 'fabrikam' })).toEqual([]);
+    // The oracle finds exactly that: every node without its day-one backup, nothing else.
+    expect(await oracle('fabrikam')).toEqual(nodes.map((n) => `backup.schedules ${n.nodeName}: no day-one backup scheduled at dr-1-tsm-1`));
 
     await estate.control.request('DELETE', '/_sim/faults');
     const again = await fixup('fabrikam', { direction: 'failover', identities, services: ['backup'] });
@@ -137,6 +142,7 @@ describe('managementFixup policies: DR servers from the listings, the day-one ba
     expect(again.ops.filter((o) => o.op === 'scheduleBackup' && o.outcome === 'ok').map((o) => o.target).sort()).toEqual(nodes.map((n) => n.server).sort());
     // And no other writes: the nodes were already right.
     expect(again.ops.filter((o) => o.outcome === 'ok' && o.op !== 'scheduleBackup').map((o) => `${o.system}.${o.op}`)).toEqual([]);
+    expect(await oracle('fabrikam')).toEqual([]);
   });
 
   it("drops the moved servers' server → customer entries and old event sources when the tenant's event-policy row says so; failback brings the entries back", async () => {
@@ -173,6 +179,7 @@ describe('managementFixup policies: DR servers from the listings, the day-one ba
       [...mapBefore.filter((r) => moved.has(String(r.server))).map(() => 'deleteServerMapping'), 'deleteEventsBySource'].sort(),
     );
     expect(ops.some((o) => o.op === 'rewriteEventSources' || o.op === 'upsertServerMapping')).toBe(false);
+    expect(await oracle('contoso')).toEqual([]);
 
     // Idempotent: a second run drops nothing more.
     const second = await fixup('contoso', { direction: 'failover', identities });
@@ -186,6 +193,7 @@ describe('managementFixup policies: DR servers from the listings, the day-one ba
     const restored = (await ep.listServerMappings({ tenant: 'contoso' })) as unknown as Rec[];
     const pick = (list: Rec[]) => list.map((r) => `${String(r.customerId)}|${String(r.serverIp)}|${String(r.server)}`).sort();
     expect(pick(restored)).toEqual(pick(mapBefore));
+    expect(await oracle('contoso', { phase: 'failed-back' })).toEqual([]);
   });
 
   it('a 5,000-VM run stores its identities once: the context and each service activity carry the key, not the list', async () => {

@@ -5,6 +5,7 @@ import { FixupRunEntity, ManagementMetadataSnapshotEntity, OperationEntity } fro
 import { managementFixup } from '../../workflows';
 import { workflowIds, type FixupInput, type FixupReport, type VmIdentityChange } from '../../workflows/contracts';
 import { startEstate, type Estate, type OpEntry } from '../clients/estate-fixture';
+import { estateDifferences, type OracleOptions } from '../support/estate-oracle';
 import { drIp, failoverIdentities, reversed, seedFixupTenant, type SimTenantVm } from '../support/fixup-estate';
 import { recordHistory } from '../support/histories';
 import { openTestInventory, type TestInventory } from '../support/inventory';
@@ -74,6 +75,8 @@ describe('managementFixup against the simulated estate', () => {
       return { error: err, handle, ops: await opsSince(since), report: undefined as FixupReport | undefined };
     }
   };
+  /** What the estate oracle finds between the services and the captured metadata moved by the inventory's identities. */
+  const oracle = (opts: OracleOptions = {}) => estateDifferences(inventory.dataSource, estate.control, tenantId, { scope: 'fixup', ...opts });
   const lastSeq = async () => (await estate.control.request<{ lastSeq: number }>('GET', '/_sim/ops?limit=1')).body.lastSeq;
   const opsSince = async (since: number) => estate.control.ops({ since: String(since) });
 
@@ -93,7 +96,7 @@ describe('managementFixup against the simulated estate', () => {
     });
     nw = (seeded.tenants[0] as unknown as { vms: SimTenantVm[] }).vms;
     identities = failoverIdentities(nw);
-    ({ tenantId } = await seedFixupTenant(inventory.dataSource, { name: 'northwind', primarySite: 'northwind-dc', drSite: 'dr-1', state: 'failed-over' }));
+    ({ tenantId } = await seedFixupTenant(inventory.dataSource, { name: 'northwind', primarySite: 'northwind-dc', drSite: 'dr-1', state: 'failed-over', vms: nw }));
     // Steady state: the primary-side metadata captured before the disaster.
     const capture = await activities.captureManagementMetadata({ tenantId, side: 'primary', reason: 'scheduled', captureKey: `test-${Date.now()}` });
     expect(capture).toMatchObject({ captured: true, version: 1 });
@@ -122,6 +125,8 @@ describe('managementFixup against the simulated estate', () => {
       patching: 'restored', cmdb: 'restored', asset: 'restored', ticketing: 'restored', discovery: 'restored',
     });
     for (const s of report!.services) for (const v of s.vms) expect(v.outcome === 'failed' ? `${s.kind} ${v.vm}: ${v.reason}` : 'ok').toBe('ok');
+    // The estate oracle, from the inventory and the captured metadata alone, finds what the report says.
+    expect(await oracle()).toEqual([]);
 
     // The expected state, computed here from the captured metadata alone.
     const oldIps = new Set(nw.map((v) => v.ip));
@@ -217,6 +222,7 @@ describe('managementFixup against the simulated estate', () => {
     const strip = (list: Rec[]) => list.map(({ updatedAt: _u, lastDiscoveredAt: _l, ...r }) => r);
     const after = await live();
     for (const k of Object.keys(before) as (keyof typeof before)[]) expect(strip(after[k])).toEqual(strip(before[k]));
+    expect(await oracle()).toEqual([]);
   });
 
   it('a failing service is reported with its reason and does not hold back unrelated ones; a re-run of that service repairs it', async () => {
@@ -238,6 +244,8 @@ describe('managementFixup against the simulated estate', () => {
     const row = await inventory.dataSource.getRepository(OperationEntity).findOneByOrFail({ id: handle.workflowId });
     expect(row).toMatchObject({ kind: 'fixup', status: 'failed' });
     expect(row.error).toMatch(/not manageable: backup/);
+    // The oracle agrees, and names that node only: its re-registration with the DR server was refused.
+    expect(await oracle()).toEqual([`backup.nodes ${node.nodeName}: missing`]);
 
     await estate.control.request('DELETE', '/_sim/faults');
     const again = await fixup({ direction: 'failover', identities, services: ['backup'] });
@@ -247,6 +255,7 @@ describe('managementFixup against the simulated estate', () => {
     expect(schedules.filter((x) => x.node === node.nodeName).map((x) => x.backupServer)).toEqual(['dr-1-tsm-1']);
     expect(new Set(again.ops.filter((o) => o.outcome === 'ok').map((o) => o.system))).toEqual(new Set(['backup']));
     expectNoDuplicateEffects(await estate.control.ops());
+    expect(await oracle()).toEqual([]);
   });
 
   it('failback restores the original identities and servers and reverse-merges the DR-period changes of this tenant only', async () => {
@@ -262,7 +271,7 @@ describe('managementFixup against the simulated estate', () => {
     // another tenant's rules changed.
     await estate.clients.monitoring.setRules(dbAgent.id, newRules, key());
     await estate.clients.monitoring.uninstallAgent(webAgent.id, key());
-    await estate.clients.firewall.createRule({ tenant: 'northwind', name: 'dr-added', source: '192.168.10.0/24', destination: drIp(app.ip), port: '8443', server: app.name }, key());
+    const added = await estate.clients.firewall.createRule({ tenant: 'northwind', name: 'dr-added', source: '192.168.10.0/24', destination: drIp(app.ip), port: '8443', server: app.name }, key());
     const contosoAgent = (await estate.clients.monitoring.listAgents({ tenant: 'contoso' }))[0];
     await estate.clients.monitoring.setRules(contosoAgent.id, [], key());
     const contosoNow = await estate.clients.monitoring.listAgents({ tenant: 'contoso' });
@@ -299,5 +308,13 @@ describe('managementFixup against the simulated estate', () => {
     expect(ops.filter((o) => o.tenant === 'contoso')).toEqual([]);
     expect(await estate.clients.monitoring.listAgents({ tenant: 'contoso' })).toEqual(contosoNow);
     expectNoDuplicateEffects(ops);
+    // The oracle: every record as captured, but for the DR period's changes this tenant made, kept under the primary identities.
+    expect(await oracle({
+      phase: 'failed-back',
+      drPeriodChanges: {
+        'monitoring.agents': { [`${db.name}|${dbAgent.agentType}`]: { rules: newRules }, [`${web.name}|${webAgent.agentType}`]: null },
+        'firewall.rules': { 'dr-added': { ...(added.record as unknown as Rec), destination: app.ip } },
+      },
+    })).toEqual([]);
   });
 });

@@ -56,12 +56,14 @@ describe('fix-up against BIND (RFC 2136, TSIG) and OpenLDAP', () => {
     // real servers (contoso's zone takes no updates, so its records are in its zone file).
     const seeded = new Map<string, Record<string, Rec[]>>();
     for (const t of e.tenants) seeded.set(t.name, ((await e.estate.control.state(t.name)) as { mgmt: Record<string, Rec[]> }).mgmt);
-    bind = await startBind(
-      e.tenants.map((t) => ({
+    bind = await startBind([
+      ...e.tenants.map((t) => ({
         zone: `${t.name}.example.com`, tenant: t.name, refuseUpdates: t === contoso,
         records: (seeded.get(t.name)?.dnsRecords ?? []).flatMap((r) => (r.values as string[]).map((v) => `${String(r.name)} ${String(r.ttl)} IN ${String(r.type)} ${v}`)),
       })),
-    );
+      // Drills publish their VMs in a zone of their own beside production's.
+      { zone: `drill.${northwind.name}.example.com`, tenant: northwind.name },
+    ]);
     slapd = await startSlapd();
     dns = new Rfc2136DnsClient(bind.endpoint);
     ldap = new LdapDirectoryClient(slapd.endpoint);
@@ -187,6 +189,23 @@ describe('fix-up against BIND (RFC 2136, TSIG) and OpenLDAP', () => {
     expect(pick(dirAfter.ldapEntries, entryFields)).toEqual(pick(meta['ldap.entries'], entryFields));
     expect(pick(dirAfter.ldapClients, ['server', 'ldapServer', 'baseDn'])).toEqual(pick(meta['ldap.clients'], ['server', 'ldapServer', 'baseDn']));
     expect(await estateDifferences(e.dataSource, e.estate.control, northwind.id, { mgmt: await realMgmt(northwind) })).toEqual([]);
+  });
+
+  it('a drill publishes its VMs in the drill zone only and removes them there; production records stay as they were', async () => {
+    const before = await answers(northwind);
+    const id = await start({ kind: 'drill', tenantId: northwind.id, recoveryPoint: { kind: 'latest-common-time' } });
+    const op = await e.until(id, ended);
+    expect([op.status, op.error]).toEqual(['completed', null]);
+    const report = op.result as { drillId: string; vms: { vm: string; drillVm: string; status: string }[]; cleanup: { status: string; removed: Record<string, number> | null } };
+    expect(report.vms.map((v) => v.status)).toEqual(report.vms.map(() => 'recovered'));
+    // Each drill VM's record was on BIND (a removal counts only a record the server answered) and is gone now.
+    expect(report.cleanup).toMatchObject({ status: 'clean', removed: { dnsRecords: report.vms.length } });
+    const resolver = new Resolver({ timeout: 2000, tries: 1 });
+    resolver.setServers([`127.0.0.1:${bind.endpoint.port}`]);
+    for (const v of report.vms) {
+      await expect(resolver.resolve4(`${v.drillVm}.drill.${northwind.name}.example.com`)).rejects.toMatchObject({ code: 'ENOTFOUND' });
+    }
+    expect(await answers(northwind)).toEqual(before);
   });
 
   it('a wrong TSIG key makes DNS failed in the manageability report with the server\'s refusal, and changes nothing', async () => {

@@ -18,6 +18,12 @@ import { TenantClaim } from './tenant-claim';
 import { undoableCalls } from './undoable-calls';
 
 export const DEFAULT_STATUS_POLL_SECONDS = 60;
+/**
+ * Workflow version marker: a smoking-hole reprotect registers the undo of its tunnel re-point before it, so a
+ * reprotect that fails or is aborted leaves the IPsec path as it found it (its control plane, agents and plans
+ * were already undone that way, by `undo-before-create`).
+ */
+const REPROTECT_UNDO_BEFORE_CREATE = 'reprotect-undo-before-create';
 /** The IPsec tunnel negotiates in seconds; give up on it after this long. */
 const TUNNEL_DEADLINE_SECONDS = 30 * 60;
 
@@ -133,6 +139,13 @@ export async function onboarding(input: OnboardingInput): Promise<OnboardingResu
     let path = tunnel;
     if (input.vpnPeer && input.vpnPeer !== tunnel.peer) {
       const peer = input.vpnPeer;
+      if (patched(REPROTECT_UNDO_BEFORE_CREATE)) {
+        // Registered before the re-point, each found by its peer: undone, the path is the lost site's again.
+        const { interface: iface, sequence, localNetwork, remoteNetwork } = tunnel;
+        undo.add('IPsec tunnel to the lost site', () =>
+          act.configureReplicationTunnel({ context, spec: { interface: iface, peer: tunnel.peer, sequence, localNetwork, remoteNetwork }, idempotencyKey: key('undo:asa:tunnel:lost-site') }));
+        undo.add('IPsec tunnel to the new site', () => act.removeReplicationTunnel({ context, iface, peer, idempotencyKey: key('undo:asa:tunnel') }));
+      }
       path = await tracker.step('re-point the IPsec tunnel to the new site', async () => {
         const added = await act.configureReplicationTunnel({
           context, spec: { interface: tunnel.interface, peer, localNetwork: tunnel.localNetwork, remoteNetwork: tunnel.remoteNetwork }, idempotencyKey: key('asa:tunnel'),

@@ -64,8 +64,8 @@ export interface FailoverStageInput {
   outside: Record<string, VmRunStatus>;
   /** VMs an operator skipped before the stage started. */
   preSkipped: string[];
-  /** Carried across continue-as-new. */
-  carried?: { state: DispatcherState; outcomes: Record<string, VmOutcome>; paused: string | null };
+  /** Carried across continue-as-new (`pausedSince`, `pausedMs`: the wave's held time, for the ETA). */
+  carried?: { state: DispatcherState; outcomes: Record<string, VmOutcome>; paused: string | null; pausedSince?: string | null; pausedMs?: number };
 }
 
 export interface FailoverStageResult {
@@ -73,6 +73,8 @@ export interface FailoverStageResult {
   group: string;
   outcomes: Record<string, VmOutcome>;
   aborted: boolean;
+  /** How long the wave was held by a pause (no VM started): not the waves' pace. */
+  pausedMs?: number;
 }
 
 /** Workflow version marker: a wave paused by a critical VM's failure stays open until resumed, though done. */
@@ -92,6 +94,18 @@ export async function failoverStage(input: FailoverStageInput): Promise<Failover
   for (const vm of input.vms) outcomes[vm.vm] ??= { status: dispatcher.status(vm.vm) ?? 'pending', attempts: 0 };
   const critical = new Set(input.vms.filter((v) => v.critical).map((v) => v.vm));
   let paused: string | null = input.carried?.paused ?? null;
+  // When the current hold began, and the wave's held time before it: the ETA moves with a hold.
+  let pausedSince: string | null = input.carried?.pausedSince ?? (paused ? new Date().toISOString() : null);
+  let pausedMs = input.carried?.pausedMs ?? 0;
+  const hold = (why: string) => {
+    paused ??= why;
+    pausedSince ??= new Date().toISOString();
+  };
+  const release = () => {
+    paused = null;
+    if (pausedSince) pausedMs += Date.now() - Date.parse(pausedSince);
+    pausedSince = null;
+  };
   let aborted: string | null = null;
   let changed = false;
   const started = workflowInfo().startTime.toISOString();
@@ -116,7 +130,7 @@ export async function failoverStage(input: FailoverStageInput): Promise<Failover
     startedAt: started,
     closedAt: null,
     steps: [],
-    progress: { stage: input.stage.index, group: input.stage.group, counts: dispatcher.counts(), vms: outcomes },
+    progress: { stage: input.stage.index, group: input.stage.group, counts: dispatcher.counts(), vms: outcomes, pausedSince, pausedMs },
     error: null,
     result: null,
   }));
@@ -125,10 +139,10 @@ export async function failoverStage(input: FailoverStageInput): Promise<Failover
     const status = cmd.vm ? dispatcher.status(cmd.vm) : undefined;
     switch (cmd.action) {
       case 'pause':
-        paused ??= `paused by ${cmd.by}`;
+        hold(`paused by ${cmd.by}`);
         break;
       case 'resume':
-        paused = null;
+        release();
         break;
       case 'abort':
         aborted = `aborted by ${cmd.by}`;
@@ -211,7 +225,7 @@ export async function failoverStage(input: FailoverStageInput): Promise<Failover
       if (!(err instanceof ActivityFailure || err instanceof ApplicationFailure)) throw err;
       o.lastError = `attempt ${o.attempts}, ${o.step}: ${errorText(err)}`;
       dispatcher.failed(vm.vm, `${o.step}: ${errorText(err)}`);
-      if (critical.has(vm.vm)) paused ??= `critical VM ${vm.vm} failed at ${o.step}: ${errorText(err)}; skip or retry it, then resume`;
+      if (critical.has(vm.vm)) hold(`critical VM ${vm.vm} failed at ${o.step}: ${errorText(err)}; skip or retry it, then resume`);
     }
     o.finishedAt = new Date().toISOString();
     syncAll();
@@ -263,12 +277,13 @@ export async function failoverStage(input: FailoverStageInput): Promise<Failover
       // was the wave's last VM: the wave ends only once resumed.
       if (dispatcher.done && !(paused && patched(CRITICAL_PAUSE_HOLDS_WAVE))) break;
       if (draining) {
-        await continueAsNew<typeof failoverStage>({ ...input, preSkipped: [], carried: { state: dispatcher.state, outcomes, paused } });
+        await continueAsNew<typeof failoverStage>({ ...input, preSkipped: [], carried: { state: dispatcher.state, outcomes, paused, pausedSince, pausedMs } });
       }
     }
     changed = false;
     await condition(() => changed);
   }
 
-  return { stage: input.stage.index, group: input.stage.group, outcomes, aborted: aborted !== null };
+  if (pausedSince) pausedMs += Date.now() - Date.parse(pausedSince);
+  return { stage: input.stage.index, group: input.stage.group, outcomes, aborted: aborted !== null, pausedMs };
 }

@@ -124,8 +124,19 @@ export class OperationTracker {
       this.view.status = 'running';
       this.view.waitingFor = null;
       this.view.phase = phase;
+      this.delayEta(step.startedAt);
       await this.publish();
     }
+  }
+
+  /**
+   * Nothing moved toward the end since `since` (a wait): the work that was left then is left now. (The API
+   * moves the ETA with the clock while the wait lasts: `api/operations/live-eta.ts`.)
+   */
+  private delayEta(since: string): void {
+    const eta = this.view.progress.eta;
+    if (typeof eta !== 'string') return;
+    this.view.progress.eta = new Date(Date.now() + Math.max(0, Date.parse(eta) - Date.parse(since))).toISOString();
   }
 
   /** Marks the undo of a step done by compensation. */

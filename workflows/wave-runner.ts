@@ -17,7 +17,7 @@ export interface WaveRun {
 const WAVE_STEP = /^wave \d+: /;
 
 /** The stage rows of the operation's progress, one per wave. */
-type StageProgress = { index: number; status: string; counts?: unknown; workflowId?: string };
+type StageProgress = { index: number; status: string; counts?: unknown; workflowId?: string; pausedSeconds?: number };
 
 /**
  * The waves of a recovery in plan order, toward the DR site (failover) or back to the primary (failback):
@@ -93,7 +93,9 @@ export async function runWaves(o: {
     Object.assign(outcomes, result.outcomes);
     stageProgress.status = result.aborted ? 'aborted' : 'done';
     stageProgress.counts = countsOf(result.outcomes);
-    if (o.forecast) tracker.setProgress({ eta: etaAfter(o.forecast, stage.index, tracker.view.steps, WAVE_STEP) });
+    if (result.pausedMs) stageProgress.pausedSeconds = result.pausedMs / 1000;
+    const held = (tracker.view.progress.stages as StageProgress[]).reduce((sum, s) => sum + (s.pausedSeconds ?? 0), 0);
+    if (o.forecast) tracker.setProgress({ eta: etaAfter(o.forecast, stage.index, tracker.view.steps, WAVE_STEP, held) });
     // Awaited only when it must finish first: an extra await would reorder the commands it leaves in flight.
     const after = o.afterWave({ stage, vms: stageVms, result });
     if (after) await after;
@@ -106,10 +108,11 @@ export async function runWaves(o: {
  * (their actual time over their forecast time). Waits between waves (a pause, an approval) are not the
  * waves' pace: they delay the ETA by their length, as they have already by ending later.
  */
-export function etaAfter(forecast: Forecast, stageIndex: number, steps: { name: string; durationMs?: number }[], waveStep: RegExp): string {
+export function etaAfter(forecast: Forecast, stageIndex: number, steps: { name: string; durationMs?: number }[], waveStep: RegExp, heldSeconds = 0): string {
   const ran = forecast.stages.filter((s) => s.index <= stageIndex && s.end > s.start);
   const planned = ran.reduce((sum, s) => sum + (s.end - s.start), 0);
-  const actual = steps.filter((s) => waveStep.test(s.name)).reduce((sum, s) => sum + (s.durationMs ?? 0) / 1000, 0);
+  // Time a wave was held (paused) is no part of its pace.
+  const actual = steps.filter((s) => waveStep.test(s.name)).reduce((sum, s) => sum + (s.durationMs ?? 0) / 1000, 0) - heldSeconds;
   const pace = planned > 0 && actual > 0 ? actual / planned : 1;
   const remaining = forecast.stages.filter((s) => s.index > stageIndex).reduce((sum, s) => sum + (s.end - s.start), 0);
   return new Date(Date.now() + remaining * pace * 1000).toISOString();

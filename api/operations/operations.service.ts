@@ -4,6 +4,7 @@ import { ApplicationFailure, WorkflowExecutionAlreadyStartedError, WorkflowNotFo
 import { OperationEntity, type TenantEntity } from '../../infra/persistence/entities';
 import { OperationRepository, SiteRepository, TenantRepository, UnitOfWork } from '../../infra/persistence/repositories';
 import { COMMAND_NOT_APPLICABLE, OperationRequest, OperationView, progressQuery, searchAttributes, workflowIds } from '../../workflows/contracts';
+import { liveEta } from './live-eta';
 import { assertTenantVisible, auditEvent, isTenantScoped, type Principal } from '../auth/principal';
 import { ConflictError, ForbiddenError, NotFoundError, NotVisibleError, UnprocessableError, innermost } from '../common/errors';
 import { TemporalClientService } from '../temporal/temporal.module';
@@ -155,17 +156,18 @@ export class OperationsService {
       const view = await this.queryProgress(id);
       // A failover's running wave is a child workflow: its per-VM detail and a critical-VM pause show here.
       const active = view.progress.activeStage;
-      if (typeof active === 'string') {
-        const wave = await this.queryProgress(active).catch(() => null);
-        if (wave) {
-          // Earlier waves' VMs come from the operation, the running wave's from the wave itself, live.
-          const vms = { ...(view.progress.vms as Record<string, unknown> | undefined), ...(wave.progress.vms as Record<string, unknown>) };
-          view.progress = { ...view.progress, activeWave: wave.progress, vms };
-          if (wave.status === 'waiting' && view.status === 'running') {
-            view.status = 'waiting';
-            view.waitingFor = wave.waitingFor;
-            view.phase = `wait: ${wave.waitingFor}`;
-          }
+      const wave = typeof active === 'string' ? await this.queryProgress(active).catch(() => null) : null;
+      // While it is held (paused, at a gate) the ETA moves with the clock.
+      const eta = liveEta(view, wave);
+      if (eta) view.progress = { ...view.progress, eta };
+      if (wave) {
+        // Earlier waves' VMs come from the operation, the running wave's from the wave itself, live.
+        const vms = { ...(view.progress.vms as Record<string, unknown> | undefined), ...(wave.progress.vms as Record<string, unknown>) };
+        view.progress = { ...view.progress, activeWave: wave.progress, vms };
+        if (wave.status === 'waiting' && view.status === 'running') {
+          view.status = 'waiting';
+          view.waitingFor = wave.waitingFor;
+          view.phase = `wait: ${wave.waitingFor}`;
         }
       }
       // The wait for Differential Sync is a child workflow too: its latest poll shows as the parent's own.

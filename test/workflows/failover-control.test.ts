@@ -38,6 +38,14 @@ describe('failover: failures and operator control', () => {
   const runningAtDr = async (tenant: DemoTenant) =>
     ((await estate.control.state(tenant.name)) as SimState).compute.vms.filter((v) => v.site === 'dr-1' && v.power_state === 'POWERED_ON').map((v) => v.name).sort();
 
+  /** Held (paused), the operation gets no nearer its end: read again later, its ETA has moved by the time held. */
+  const expectEtaMovesWhileHeld = async (id: string, first: OperationBody) => {
+    await new Promise((r) => setTimeout(r, 1500));
+    const again = await e.get(id);
+    expect(again.status).toBe('waiting');
+    expect(Date.parse(again.progress.eta) - Date.parse(first.progress.eta)).toBeGreaterThanOrEqual(1000);
+  };
+
   it('a VM that fails holds its dependents and nothing else; a follow-up failover recovers them, without failing back', async () => {
     const tenant = tenants[0];
     const schedule = schedules.get(tenant.name)!;
@@ -122,6 +130,7 @@ describe('failover: failures and operator control', () => {
     });
     expect(preview.forecast.lowerBound).toBeLessThanOrEqual(preview.forecast.estimatedMakespan);
     expect(paused.progress.vms[critical.vm]).toMatchObject({ status: 'failed', attempts: 1, lastError: expect.stringMatching(/^attempt 1, recover: /) });
+    await expectEtaMovesWhileHeld(id, paused);
 
     // The wave running the VMs answers for them: a retry of a VM that has not failed would not take effect.
     const waveVms = paused.progress.activeWave.vms as Record<string, { status: string }>;
@@ -171,6 +180,7 @@ describe('failover: failures and operator control', () => {
     await command(id, 'approve').expect(200);
     const held = await until(id, (op) => /^paused by /.test(String(op.waitingFor)) || ended(op));
     expect(held.waitingFor).toMatch(new RegExp(`^paused by .*; resume to start wave ${lastWave}$`));
+    await expectEtaMovesWhileHeld(id, held);
     const lastWaveVms = schedule.stages[schedule.stages.length - 1].vms;
     const recoveredSoFar = await estate.control.ops({ tenant: tenant.name, system: 'inmage', op: 'recover', outcome: 'ok' });
     for (const vm of schedule.stages[schedule.stages.length - 2].vms) expect(recoveredSoFar.some((e) => e.target === vm)).toBe(true);

@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm';
 import type { EstateClients } from '../infra/clients';
+import type { ProtectionWatchSettings } from '../infra/config';
 import type { EstateEndpoint } from '../workflows/contracts';
 
 /** What activities are built over: typed clients and the inventory, injected by the worker. */
@@ -12,4 +13,6 @@ export interface ActivityDeps {
   estateEndpoints: EstateEndpoint[];
   /** Per-request timeout for probes. */
   probeTimeoutMs?: number;
+  /** The protection watch's pace (config `PROTECTION_*`); defaults when absent. */
+  protectionWatch?: Partial<ProtectionWatchSettings> & { historySoftLimit?: number };
 }

@@ -6,6 +6,7 @@ import { createContainerActivities } from './containers';
 import { createDeclarationActivities } from './declarations';
 import { createDrillActivities } from './drill';
 import { createProtectionActivities } from './protection';
+import { createProtectionHealthActivities } from './protection-health';
 import { createEstateActivities } from './estate';
 import { createFailbackActivities } from './failback';
 import { createInventoryActivities } from './inventory';
@@ -24,6 +25,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createBnaActivities(deps),
     ...createAsaActivities(deps),
     ...createProtectionActivities(deps),
+    ...createProtectionHealthActivities(deps),
     ...createContainerActivities(deps),
     ...createFailoverInventoryActivities(deps),
     ...createRecoveryActivities(deps),

@@ -22,6 +22,7 @@ import { ManagementServicesModule } from './management-services/management-servi
 import { MetricsModule } from './metrics/metrics';
 import { OperationsModule } from './operations/operations.module';
 import { PersistenceModule } from './persistence/persistence.module';
+import { ProtectionModule } from './protection/protection.module';
 import { RecoveryPlansModule } from './recovery-plans/recovery-plans.module';
 import { SitesModule } from './sites/sites.module';
 import { TemporalModule } from './temporal/temporal.module';
@@ -71,6 +72,7 @@ export class AppModule {
         OperationsModule,
         DeclarationsModule,
         DrillsModule,
+        ProtectionModule,
       ],
       providers: [
         { provide: APP_PIPE, useFactory: validationPipe },

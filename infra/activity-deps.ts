@@ -18,5 +18,6 @@ export function buildActivityDeps(config: LifelineConfig, dataSource: DataSource
     dataSource,
     clients: createEstateClients(estate),
     estateEndpoints: Object.entries(estate).map(([system, endpoint]) => ({ system, url: endpointUrl(endpoint) })),
+    protectionWatch: config.protectionWatch,
   };
 }

@@ -9,6 +9,7 @@ import { loadConfig } from './config';
 import { createDataSource } from './persistence/data-source';
 import { ensureTemporal } from './temporal/ensure-temporal';
 import { freePort } from './temporal/dev-server';
+import { watchProtectedTenants } from './temporal/protection-watches';
 import { createLifelineWorker } from './temporal/worker';
 import { Runtime } from '@temporalio/worker';
 import { seedDemoEstate, type DemoTenant } from './demo/demo-estate';
@@ -52,6 +53,7 @@ async function main(): Promise<void> {
     deps,
   });
   const workerRun = worker.run();
+  await watchProtectedTenants({ address: temporal.address, namespace: config.temporalNamespace, taskQueue: config.temporalTaskQueue, dataSource });
   await app.listen(config.port, config.host);
 
   const api = `http://${config.host}:${config.port}`;

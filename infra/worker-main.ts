@@ -3,6 +3,7 @@ import pino from 'pino';
 import { loadConfig } from './config';
 import { buildActivityDeps } from './activity-deps';
 import { createDataSource } from './persistence/data-source';
+import { watchProtectedTenants } from './temporal/protection-watches';
 import { createLifelineWorker } from './temporal/worker';
 import { Runtime } from '@temporalio/worker';
 
@@ -24,7 +25,13 @@ async function main(): Promise<void> {
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   log.info({ address: config.temporalAddress, taskQueue: config.temporalTaskQueue }, 'worker running');
-  await worker.run();
+  const running = worker.run();
+  // A watch that cannot be started now starts with the next worker, or with the next operation that protects its tenant.
+  await watchProtectedTenants({ address: config.temporalAddress, namespace: config.temporalNamespace, taskQueue: config.temporalTaskQueue, dataSource }).then(
+    (watches) => log.info({ tenants: watches.length }, 'protection watches running'),
+    (err: unknown) => log.error({ err }, 'protection watches not started'),
+  );
+  await running;
   await connection.close();
   await deps.clients.close();
   await dataSource.destroy();

@@ -5,7 +5,9 @@
 import { ApplicationFailure, defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ReplicationProgress } from '../activities/failback';
+import type { WatchSettings } from '../activities/protection-health';
 import type { OperationKind, OperationStatus } from '../domain/lifecycle';
+import type { BreachState } from '../domain/protection-health';
 import type { RecoveryPointRequest } from '../domain/recovery-point';
 import type { DrillProbe, DrillProbeResult, DrillType } from '../domain/drill';
 
@@ -19,6 +21,8 @@ export const workflowIds = {
   operation: (kind: OperationKind, tenantId: string, requestId: string) => `${kind}:${tenantId}:${requestId}`,
   /** Children are named after their parent, so a replayed parent finds the same child. */
   child: (parentId: string, part: string) => `${parentId}/${part}`,
+  /** One protection watch per tenant. */
+  protectionWatch: (tenantId: string) => `protection-watch:${tenantId}`,
 };
 
 /** Search attributes set on every operation workflow, for listing in the Temporal UI. */
@@ -641,3 +645,35 @@ export interface DrillReport {
   children?: { failover?: { id: string; status: string }; failback?: { id: string; status: string } };
   steps: OperationStep[];
 }
+
+// ---- protection health: the watch per protected tenant ------------------------------------------------
+
+export const PROTECTION_WATCH_WORKFLOW = 'protectionWatch';
+
+export interface ProtectionWatchInput {
+  tenantId: string;
+  /** What a run continued as new hands to the next: the breach state (pending and open breaches) and counts. */
+  carried?: { startedAt: string; samples: number; runs: number; breaches: BreachState; settings: WatchSettings };
+}
+
+export interface ProtectionWatchResult {
+  samples: number;
+  runs: number;
+  /** The tenant's state that ended the watch (`failing-over`, `gone`...). */
+  stoppedAt: string;
+  /** Breaches still open then, closed as the watch ended. */
+  closedAtStop: string[];
+}
+
+export interface ProtectionWatchView {
+  tenantId: string;
+  startedAt: string;
+  samples: number;
+  runs: number;
+  breaches: BreachState;
+  /** Why the last sample could not be taken; null once one is. */
+  lastError: string | null;
+}
+
+/** The watch's live state: its open and pending breaches. */
+export const protectionWatchQuery = defineQuery<ProtectionWatchView>('protectionWatch');

@@ -16,6 +16,7 @@ import {
 } from './contracts';
 import type { StageVmFacts, VmOutcome } from './failover-stage';
 import { closeOperationTickets, closesTicketAtEnd, closeTicketsOnFailure } from './operation-ticket';
+import { startWatchingProtection } from './protection-watch';
 import { OperationTracker } from './operation-tracker';
 import { REPLICATION_WAIT_AS_CHILD, waitForReplication } from './replication-wait';
 import { TenantClaim } from './tenant-claim';
@@ -289,6 +290,7 @@ export async function failback(input: FailbackInput): Promise<FailbackResult> {
       await claim.setState('failed-over', ['failing-back']);
     }
     await claim.release();
+    if (stillAtDr.length === 0) await startWatchingProtection(tenant.id, tracker);
     if (controls.aborted) {
       await tracker.fail(new Error(`${controls.aborted}: ${back.length} VMs failed back before the abort`), true);
       return result;

@@ -13,6 +13,7 @@ export { managementFixup } from './fixup';
 export { managementMetadataCapture } from './metadata-capture';
 export { siteFailover } from './site-failover';
 export { protectionChange } from './protection-change';
+export { protectionWatch } from './protection-watch';
 export { publishBackVms } from './publish-back';
 export { replicationWait } from './replication-wait';
 export { reconcileTenant } from './reconcile';

@@ -14,6 +14,7 @@ import {
 } from './contracts';
 import { errorText, OperationTracker } from './operation-tracker';
 import { containerUndoSteps, MAPPED_DR_ADDRESSES, UNDO_BEFORE_CREATE } from './provisioning';
+import { startWatchingProtection } from './protection-watch';
 import { TenantClaim } from './tenant-claim';
 import { undoableCalls } from './undoable-calls';
 
@@ -227,6 +228,7 @@ export async function onboarding(input: OnboardingInput): Promise<OnboardingResu
     const result = await main.run(run);
     closed = true;
     await claim.release();
+    if (!input.newPrimarySite) await startWatchingProtection(input.tenantId, tracker);
     await tracker.complete(result);
     return result;
   } catch (err) {

@@ -7,6 +7,7 @@ import { untilAllDone } from './batch';
 import { FixupInput, FixupReport, MANAGEMENT_FIXUP_WORKFLOW, ResumeInput, ResumeResult, workflowIds } from './contracts';
 import { releaseDr } from './failback';
 import { closeOperationTickets, closesTicketAtEnd, closeTicketsOnFailure } from './operation-ticket';
+import { startWatchingProtection } from './protection-watch';
 import { OperationTracker } from './operation-tracker';
 import { publishBack } from './publish-back';
 import { REPLICATION_WAIT_AS_CHILD, waitForReplication } from './replication-wait';
@@ -146,6 +147,7 @@ export async function resume(input: ResumeInput): Promise<ResumeResult> {
     await inventory.emitBillingEvent({ tenantId: tenant.id, operationId: id, event: 'dr-occupancy-stopped', at: new Date().toISOString(), includedDays: 0 });
     await claim.setState('protected', ['failing-back']);
     await claim.release();
+    await startWatchingProtection(tenant.id, tracker);
     await tracker.complete(result);
     return result;
   } catch (err) {

@@ -36,6 +36,15 @@ export interface LifelineConfig {
   authFailureWindowSeconds: number;
   /** Disaster declarations: each trigger source's webhook secret and the Alertmanager label rules (DECLARATION_CONFIG file). */
   declarations: DeclarationConfig;
+  /** The protection watch: seconds between samples, how long a VM may stay over its RPO before a breach, history kept. */
+  protectionWatch: ProtectionWatchSettings;
+}
+
+export interface ProtectionWatchSettings {
+  sampleSeconds: number;
+  graceSeconds: number;
+  /** Samples kept per tenant (the recent history the API shows); a day at the default interval. */
+  historySamples: number;
 }
 
 const emptyToUndefined = ({ value }: { value: unknown }) => (value === '' ? undefined : value);
@@ -93,6 +102,14 @@ class EnvironmentSchema {
   AUTH_FAILURE_WINDOW_SECONDS?: number;
   @IsOptional() @Transform(emptyToUndefined) @IsString()
   DECLARATION_CONFIG?: string;
+  @IsOptional() @Transform(emptyToUndefined) @Type(() => Number) @Min(0.1) @Max(86400)
+  PROTECTION_SAMPLE_SECONDS?: number;
+
+  @IsOptional() @Transform(emptyToUndefined) @Type(() => Number) @Min(0) @Max(604800)
+  PROTECTION_GRACE_SECONDS?: number;
+
+  @IsOptional() @Transform(emptyToUndefined) @Type(() => Number) @IsInt() @Min(1) @Max(100000)
+  PROTECTION_HISTORY_SAMPLES?: number;
 }
 
 export class ConfigValidationError extends Error {
@@ -129,6 +146,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     authFailureLimit: parsed.AUTH_FAILURE_LIMIT ?? 20,
     authFailureWindowSeconds: parsed.AUTH_FAILURE_WINDOW_SECONDS ?? 60,
     declarations: declarations.config ?? NO_DECLARATION_CONFIG,
+    protectionWatch: {
+      sampleSeconds: parsed.PROTECTION_SAMPLE_SECONDS ?? 60,
+      graceSeconds: parsed.PROTECTION_GRACE_SECONDS ?? 300,
+      historySamples: parsed.PROTECTION_HISTORY_SAMPLES ?? 1440,
+    },
   };
   // A key present in the overrides wins, even when its value is undefined (e.g. `mysqlUrl: undefined` forces SQLite).
   return { ...config, ...overrides };

@@ -1,7 +1,7 @@
 import { poolView } from './bna';
 import { siteView, vmView } from './compute';
 import { asObject, badRequest, created, jsonErrorStyle, noContent, notFound, ok, read, refused, type SystemDef } from './http';
-import { pairStatus, setSourceSiteDown } from './inmage';
+import { holdReplication, pairStatus, setSourceSiteDown } from './inmage';
 import { parseScenario, seedScenario } from './scenario';
 import type { Collection, MgmtRecord, Sim } from './state';
 
@@ -19,7 +19,9 @@ import type { Collection, MgmtRecord, Sim } from './state';
  * - `POST /_sim/sites/{site}/fail|restore`: take a site down (its VMs stop answering, replication from
  *   it stops so recovery points stop advancing, its tunnels go DOWN) or bring it back;
  * - `POST /_sim/tenants/{tenant}/primary-site` ← `{ site }`: the provider built the tenant a new primary site
- *   (created up and empty if unknown) and the tenant now lives there: InMage, the ASA and compute target it.
+ *   (created up and empty if unknown) and the tenant now lives there: InMage, the ASA and compute target it;
+ * - `POST /_sim/tenants/{tenant}/vms/{vm}/replication/freeze|resync|resume` ← `{ sinceSeconds? }` (freeze): stop
+ *   one VM's forward replication (its lag grows), hold it in a resync, or let it run again.
  */
 export function controlSystem(sim: Sim, systems: () => SystemDef[]): SystemDef {
   return {
@@ -231,6 +233,20 @@ export function controlSystem(sim: Sim, systems: () => SystemDef[]): SystemDef {
             return (known ? ok : created)({ tenant: tenant.id, previousSite: previous, site: siteView(site) });
           }),
       },
+      ...(['freeze', 'resync', 'resume'] as const).map((action) => ({
+        method: 'POST',
+        path: `/tenants/:tenant/vms/:vm/replication/${action}`,
+        op: `${action}Replication`,
+        handle: (req: { params: Record<string, string>; body: unknown }) =>
+          read(() => {
+            const since = req.body === undefined || req.body === null ? undefined : asObject(req.body).sinceSeconds;
+            if (since !== undefined && (action !== 'freeze' || typeof since !== 'number' || since < 0 || !Number.isFinite(since))) {
+              throw badRequest('sinceSeconds must be a non-negative number of seconds, and only for freeze', 'sinceSeconds');
+            }
+            const pairs = holdReplication(sim, req.params.tenant, req.params.vm, action, since);
+            return ok({ tenant: req.params.tenant, vm: req.params.vm, pairs: pairs.map((p) => ({ id: p.id, volume: p.volume, ...pairStatus(sim, p) })) });
+          }),
+      })),
     ],
   };
 }

@@ -554,6 +554,33 @@ export function setSourceSiteDown(sim: Sim, site: string, down: boolean): void {
   }
 }
 
+/**
+ * A test's hand on one VM's forward replication (`POST /_sim/tenants/{tenant}/vms/{vm}/replication/...`):
+ * `freeze` stops its pairs delivering (lag grows from `sinceSeconds` ago on the simulator clock, tags stop),
+ * `resync` sends them back to Resyncing (Step I) and holds them there, `resume` lets them run again (a frozen
+ * pair's lag drops back to its own; a held resync starts over through its stages). Answers the pairs touched.
+ */
+export function holdReplication(sim: Sim, tenant: string, server: string, action: 'freeze' | 'resync' | 'resume', sinceSeconds = 0): Pair[] {
+  const s = sim.state.inmage.servers.get(vmKey(tenant, server));
+  const pairs = (s?.pairIds ?? []).map((id) => sim.state.inmage.pairs.get(id)).filter((p): p is Pair => p !== undefined && p.fixedState === null);
+  if (pairs.length === 0) throw refused('NOT_PROTECTED', `${server} has no forward replication to hold`);
+  const now = sim.clock.now();
+  for (const p of pairs) {
+    if (action === 'freeze') p.frozenAt = p.frozenAt ?? now - sinceSeconds * 1000;
+    if (action === 'resync') {
+      p.resyncStartedAt = now;
+      p.stuck = true;
+      p.frozenAt = null;
+    }
+    if (action === 'resume') {
+      if (p.stuck) p.resyncStartedAt = now;
+      p.stuck = false;
+      p.frozenAt = null;
+    }
+  }
+  return pairs;
+}
+
 // ---- jobs ----
 
 function jobView(job: InmageJob): Record<string, unknown> {

@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
+import type { ActivityDeps } from '../../activities';
 import { seedDemoEstate, type DemoOptions, type DemoTenant } from '../../infra/demo/demo-estate';
 import type { EstateClients } from '../../infra/clients';
 import type { LifelineConfig } from '../../infra/config';
@@ -68,6 +69,8 @@ export async function startDrEstate(
     app?: Partial<LifelineConfig>;
     /** The worker's clients, from the simulator's (e.g. with DNS and the directory on real servers). */
     clients?: (sim: EstateClients) => EstateClients;
+    /** The worker's protection watch pace (short in tests). */
+    protectionWatch?: ActivityDeps['protectionWatch'];
   } = {},
 ): Promise<DrEstate> {
   const taskQueue = `${name}-${Math.random().toString(36).slice(2, 8)}`;
@@ -76,7 +79,11 @@ export async function startDrEstate(
   await t.app.listen(0, '127.0.0.1');
   const apiUrl = `http://127.0.0.1:${(t.app.getHttpServer().address() as AddressInfo).port}`;
   const dataSource = t.app.get<DataSource>(getDataSourceToken());
-  const tw = await startTestWorker({ dataSource, clients: opts.clients ? opts.clients(estate.clients) : estate.clients, estateEndpoints: [] }, name, { taskQueue });
+  const tw = await startTestWorker(
+    { dataSource, clients: opts.clients ? opts.clients(estate.clients) : estate.clients, estateEndpoints: [], ...(opts.protectionWatch ? { protectionWatch: opts.protectionWatch } : {}) },
+    name,
+    { taskQueue },
+  );
   const tenants = await seedDemoEstate({ apiUrl, adminToken: ADMIN_TOKEN, simUrl: estate.sim.url, alreadyProtected: !opts.onboard, ...demo });
   const get = async (id: string): Promise<OperationBody> => (await t.http.get(`/v1/operations/${encodeURIComponent(id)}`).set(t.auth())).body;
   const until = async (id: string, done: (op: OperationBody) => boolean, limitMs = 180_000): Promise<OperationBody> => {

@@ -1,5 +1,5 @@
 import type { DemoTenant } from '../../infra/demo/demo-estate';
-import type { FailbackResult } from '../../workflows/contracts';
+import { workflowIds, type FailbackResult } from '../../workflows/contracts';
 import type { Estate } from '../clients/estate-fixture';
 import type { TestApp } from '../support/api';
 import { DIALECTS } from '../support/databases';
@@ -67,6 +67,8 @@ describe.each(DIALECTS)('failback through the API (%s inventory)', (dialect) => 
 
     const tenantNow = await t.http.get(`/v1/tenants/${tenant.id}`).set(t.auth()).expect(200);
     expect(tenantNow.body.state).toBe('protected');
+    // Protected again: the tenant's protection watch was started.
+    expect(op.progress.protectionWatch).toBe(workflowIds.protectionWatch(tenant.id));
 
     const s = await state();
     // Every VM back at the primary, running, with its original identity.

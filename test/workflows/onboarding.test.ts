@@ -71,6 +71,8 @@ describe.each(DIALECTS)('onboarding workflow on the real Temporal server and the
     expect(result).toMatchObject({ protectedVms: 12, plans: expect.any(Number) });
     const tenant = await inventory.dataSource.getRepository(TenantEntity).findOneByOrFail({ id: tenantId });
     expect(tenant.state).toBe('protected');
+    // Protected: the tenant's protection watch runs.
+    expect((await tw.client.workflow.getHandle(workflowIds.protectionWatch(tenantId)).describe()).status.name).toBe('RUNNING');
     const vms = await inventory.dataSource.getRepository(ProtectedVmEntity).findBy({ tenantId });
     for (const vm of vms) {
       expect(vm.replicationState).toBe('differential-sync');

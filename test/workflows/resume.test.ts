@@ -1,5 +1,5 @@
 import type { DemoTenant } from '../../infra/demo/demo-estate';
-import type { ResumeResult } from '../../workflows/contracts';
+import { workflowIds, type ResumeResult } from '../../workflows/contracts';
 import type { Estate } from '../clients/estate-fixture';
 import type { TestApp } from '../support/api';
 import { ended, expectForwardProtectionRecorded, protectionRecords, startDrEstate, type DrEstate, type OperationBody, type SimState } from '../support/dr-estate';
@@ -66,6 +66,7 @@ describe('resume through the API', () => {
     expect(op.progress.forecast.lowerBoundSeconds).toBeGreaterThan(0);
     expect(op.progress.forecast.lowerBoundSeconds).toBeLessThanOrEqual(op.progress.forecast.estimatedMakespanSeconds);
     expect(Date.parse(op.progress.eta)).toBeGreaterThan(Date.parse(op.progress.rto.startedAt));
+    expect(op.progress.protectionWatch).toBe(workflowIds.protectionWatch(tenant.id));
 
     const s = await state();
     const primary = s.compute.vms.filter((v) => v.origin === 'primary');

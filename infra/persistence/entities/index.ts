@@ -8,6 +8,7 @@ import { ManagementMetadataSnapshotEntity } from './management-metadata-snapshot
 import { ManagementServiceEntity } from './management-service.entity';
 import { OperationEntity } from './operation.entity';
 import { ProtectedVmEntity } from './protected-vm.entity';
+import { ProtectionBreachEntity, ProtectionSampleEntity, ProtectionStatusEntity } from './protection-health.entity';
 import { RecoveryPlanDependencyEntity, RecoveryPlanEntity, RecoveryPlanGroupEntity, RecoveryPlanMemberEntity } from './recovery-plan.entity';
 import { SiteEntity } from './site.entity';
 import { TenantEntity } from './tenant.entity';
@@ -22,6 +23,7 @@ export * from './management-metadata-snapshot.entity';
 export * from './management-service.entity';
 export * from './operation.entity';
 export * from './protected-vm.entity';
+export * from './protection-health.entity';
 export * from './recovery-plan.entity';
 export * from './site.entity';
 export * from './tenant.entity';
@@ -33,4 +35,5 @@ export const ENTITIES = [
   DrContainerEntity, DrSitePolicyEntity,
   ManagementMetadataSnapshotEntity, FixupRunEntity,
   DeclarationPolicyEntity,
+  ProtectionStatusEntity, ProtectionSampleEntity, ProtectionBreachEntity,
 ];

@@ -128,7 +128,8 @@ export async function seedDemoEstate(opts: DemoOptions): Promise<DemoTenant[]> {
   const api = (path: string) => `${opts.apiUrl}${path}`;
   await call('POST', `${opts.simUrl}/_sim/reset`, {});
   const scenario = await call<SimScenario>('POST', `${opts.simUrl}/_sim/scenario`, {
-    tenants: opts.tenants,
+    // Tenants on a shared primary site run there in the estate too.
+    tenants: opts.sharedPrimarySite && Array.isArray(opts.tenants) ? opts.tenants.map((x) => ({ ...x, primarySite: opts.sharedPrimarySite })) : opts.tenants,
     vmsPerTenant: opts.vmsPerTenant,
     managementVmsPerTenant: opts.managementVmsPerTenant,
     protected: opts.alreadyProtected ?? false,

@@ -272,7 +272,7 @@ export function dumpState(sim: Sim, tenant: string | null): Record<string, unkno
     now: sim.clock.iso(),
     timeScale: sim.latency.timeScale,
     tenants: [...st.tenants.values()].filter((t) => mine(t.id)),
-    sites: [...st.sites.values()].filter((s) => !tenant || s.tenant === tenant || s.kind === 'dr').map(siteView),
+    sites: [...st.sites.values()].filter((s) => !tenant || s.tenant === tenant || s.tenant === null).map(siteView),
     vms: tenant ? (st.vmsByTenant.get(tenant) ?? []).map((n) => st.vms.get(`${tenant}|${n}`)) : [...st.vms.values()],
     compute: { vms: [...st.compute.vms.values()].filter((v) => mine(v.tenant)).map((v) => vmView(sim, v)) },
     clm: {

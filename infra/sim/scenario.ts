@@ -88,6 +88,8 @@ interface TenantInput {
   tier?: Tier;
   vms?: number;
   managementVms?: number;
+  /** A primary site several tenants share (a provider's pod); by default the tenant's own `<id>-dc`. */
+  primarySite?: string;
 }
 
 export interface ScenarioInput {
@@ -148,7 +150,13 @@ export function parseScenario(body: unknown, defaultSeed: number): ScenarioInput
         }
       }
       if (o.name !== undefined && typeof o.name !== 'string') throw badRequest(`tenants[${i}].name must be a string`, 'tenants');
-      return { id: o.id, name: o.name as string | undefined, tier: o.tier as Tier | undefined, vms: o.vms as number | undefined, managementVms: o.managementVms as number | undefined };
+      if (o.primarySite !== undefined && (typeof o.primarySite !== 'string' || !/^[a-z0-9][a-z0-9-]{0,39}$/.test(o.primarySite))) {
+        throw badRequest(`tenants[${i}].primarySite must be lower-case letters, digits and dashes`, 'tenants');
+      }
+      return {
+        id: o.id, name: o.name as string | undefined, tier: o.tier as Tier | undefined, vms: o.vms as number | undefined, managementVms: o.managementVms as number | undefined,
+        primarySite: o.primarySite as string | undefined,
+      };
     });
   } else {
     throw badRequest('tenants must be a number or a non-empty list', 'tenants');
@@ -254,7 +262,7 @@ export function seedScenario(sim: Sim, input: ScenarioInput): Record<string, unk
       name: ti.name ?? known?.[1] ?? ti.id,
       prefix,
       tier: ti.tier ?? TIERS[idx % TIERS.length],
-      primarySite: `${ti.id}-dc`,
+      primarySite: ti.primarySite ?? `${ti.id}-dc`,
       drSite: drId,
       dnsZone: `${ti.id}.example.com`,
       primarySubnet: `10.${octet}.0.0/16`,
@@ -308,7 +316,9 @@ export function seedScenario(sim: Sim, input: ScenarioInput): Record<string, unk
   for (const [i, { tenant, vms, groups }] of plans.entries()) {
     const idx = tenantIndexBase + i;
     st.tenants.set(tenant.id, tenant);
-    const primary: Site = { id: tenant.primarySite, kind: 'primary', tenant: tenant.id, capacity: null, used: { vcpu: 0, memoryGb: 0, storageGb: 0, masterTargets: 0 }, down: false, downSince: null };
+    // A shared primary site belongs to no one tenant.
+    const shared = input.tenants.some((x) => x.id !== tenant.id && x.primarySite !== undefined && x.primarySite === tenant.primarySite);
+    const primary: Site = { id: tenant.primarySite, kind: 'primary', tenant: shared ? null : tenant.id, capacity: null, used: { vcpu: 0, memoryGb: 0, storageGb: 0, masterTargets: 0 }, down: false, downSince: null };
     st.sites.set(primary.id, primary);
     const names: string[] = [];
     for (const vm of vms) {

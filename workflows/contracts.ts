@@ -402,6 +402,8 @@ export interface FailoverInput {
    * failover left at the primary (failed, blocked, skipped); the others keep running at the DR site.
    */
   vms?: string[];
+  /** Run for a parent operation holding the tenant (a `full` drill): under its claim, neither taken nor released here. */
+  claimedBy?: string;
 }
 
 export type FailoverVmStatus = 'pending' | 'running' | 'recovered' | 'failed' | 'blocked' | 'skipped';
@@ -503,6 +505,8 @@ export interface FailbackInput {
   vpnPeer?: string;
   /** History length past which each replication wait (a child) continues as new; default 6,000. */
   syncWaitHistorySoftLimit?: number;
+  /** Run for a parent operation holding the tenant (a `full` drill): under its claim, neither taken nor released here. */
+  claimedBy?: string;
 }
 
 /** The outage a failback causes: from the first DR VM's power-off to the last primary VM's health. */
@@ -580,6 +584,8 @@ export interface DrillInput {
   recoveryPoint?: FailoverRecoveryPoint;
   /** `parallel` when absent. */
   drillType?: DrillType;
+  /** A `full` drill's failback: seconds between replication-status polls (default 60). */
+  statusPollSeconds?: number;
   request: OperationRequest;
 }
 

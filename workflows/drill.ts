@@ -1,4 +1,4 @@
-import { ApplicationFailure, CancellationScope, isCancellation, proxyActivities, sleep, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, condition, executeChild, isCancellation, proxyActivities, sleep, workflowInfo } from '@temporalio/workflow';
 import type { LifelineActivities } from '../activities';
 import type { FailoverFacts } from '../activities/failover-inventory';
 import type { RecoveryTarget } from '../activities/recovery';
@@ -6,7 +6,10 @@ import { drillMeasures, drillVmName, drillZoneOf, type DrillProbe } from '../dom
 import { compilePlan } from '../domain/plan-compiler';
 import type { ExecutionSchedule, ScheduledVm } from '../domain/recovery-plan';
 import { blockingCall, inventoryWrite } from './activity-options';
-import type { DrillInput, DrillProtectionCheck, DrillReport, DrillVmReport } from './contracts';
+import {
+  searchAttributes, workflowIds, type DrillInput, type DrillProtectionCheck, type DrillReport, type DrillVmReport, type FailbackInput, type FailbackResult,
+  type FailoverInput, type FailoverResult,
+} from './contracts';
 import type { StageVmFacts, VmOutcome } from './failover-stage';
 import { errorText, OperationTracker } from './operation-tracker';
 import { TenantClaim } from './tenant-claim';
@@ -17,6 +20,9 @@ const inventory = proxyActivities<LifelineActivities>(inventoryWrite);
 const systems = proxyActivities<LifelineActivities>(blockingCall);
 /** A clean-up attempt gives up after a few tries; the drill then waits and sweeps again until the estate is clean. */
 const sweep = proxyActivities<LifelineActivities>({ ...blockingCall, retry: { ...blockingCall.retry, maximumAttempts: 3 } });
+
+/** The full drill's gate before its failback. */
+const FAILBACK_GATE = 'failback';
 
 /** Waits between clean-up sweeps while a system is down: doubling from 5 s, at most 5 minutes. */
 const CLEANUP_RETRY_FIRST_MS = 5_000;
@@ -50,6 +56,8 @@ export async function drill(input: DrillInput): Promise<DrillReport> {
   const controls = new WaveControls({
     noun: 'drill', operationId: id, tracker, schedule: () => schedule, outcomes,
     followUp: () => 'run the drill again',
+    // A full drill waits for an approval before its failback (the maintenance window of a real one).
+    ...(drillType === 'full' ? { extraGates: [FAILBACK_GATE], gateName: (g: string) => (g === FAILBACK_GATE ? 'the failback' : `wave ${g}`) } : {}),
   });
   const report: DrillReport = {
     operationId: id, tenantId: input.tenantId, tenant: '', drillType, drillId, outcome: 'failed', requestedBy: input.request.requestedBy,
@@ -88,6 +96,7 @@ export async function drill(input: DrillInput): Promise<DrillReport> {
     report.plan = { id: facts.plan.id, name: facts.plan.name, revision: facts.plan.revision };
     report.inputs.planId = facts.plan.id;
     report.inputs.planRevision = facts.plan.revision;
+    if (drillType === 'full') return await finish(await fullDrill(facts));
     if (drillType !== 'checklist') {
       await claim.setState('drilling', ['protected']);
       drilling = true;
@@ -165,6 +174,54 @@ export async function drill(input: DrillInput): Promise<DrillReport> {
     const failures = summarise();
     return finish(failures);
   });
+
+  /**
+   * A full interruption test: a planned failover, an approval, then a failback, each the real workflow as a
+   * child under this drill's claim on the tenant, which ends protected at its primary. RTO is the failover's
+   * makespan, RPO its data loss (none for a planned migration).
+   */
+  async function fullDrill(f: FailoverFacts): Promise<string[]> {
+    const tenant = f.tenant;
+    const attributes = [
+      { key: searchAttributes.tenantId, value: tenant.id }, { key: searchAttributes.siteId, value: tenant.drSiteId }, { key: searchAttributes.recoveryPlanId, value: f.plan.id },
+    ];
+    const failures: string[] = [];
+    const failoverId = workflowIds.child(id, 'failover');
+    report.children = {};
+    const fo = await tracker.step('full: planned failover', () =>
+      executeChild<(i: FailoverInput) => Promise<FailoverResult>>('failover', {
+        workflowId: failoverId,
+        args: [{ tenantId: tenant.id, planId: f.plan.id, mode: 'planned', request: input.request, claimedBy: id }],
+        typedSearchAttributes: [...attributes, { key: searchAttributes.operationKind, value: 'failover' }],
+      }),
+    (r) => ({ status: r.status, recovered: r.recovered }));
+    report.children.failover = { id: failoverId, status: fo.status };
+    report.rto = { targetSeconds: tenant.rtoMinutes * 60, achievedSeconds: fo.makespanSeconds, passed: fo.rtoMet && fo.status === 'failed-over' };
+    const loss = fo.dataLossSeconds ?? null;
+    report.rpo = { targetSeconds: tenant.rpoMinutes * 60, achievedSeconds: loss, passed: loss !== null && loss <= tenant.rpoMinutes * 60 };
+    if (fo.status !== 'failed-over') failures.push(`failover ${fo.status}: ${[...fo.failed, ...fo.blocked].map((x) => `${x.vm} (${x.reason})`).join(', ')}`);
+    if (fo.recovered === 0) return failures;
+
+    // An abort does not leave the tenant at the DR site: it only stops the wait, and the failback runs.
+    controls.waitingGate = FAILBACK_GATE;
+    await tracker.waitFor('approval to fail back', () => condition(() => controls.approvedGates.has(FAILBACK_GATE) || controls.aborted !== null));
+    controls.waitingGate = null;
+    const failbackId = workflowIds.child(id, 'failback');
+    const fb = await tracker.step('full: failback', () =>
+      executeChild<(i: FailbackInput) => Promise<FailbackResult>>('failback', {
+        workflowId: failbackId,
+        args: [{
+          tenantId: tenant.id, planId: f.plan.id, request: input.request, maintenanceWindowStart: new Date().toISOString(), claimedBy: id,
+          ...(input.statusPollSeconds ? { statusPollSeconds: input.statusPollSeconds } : {}),
+        }],
+        typedSearchAttributes: [...attributes, { key: searchAttributes.operationKind, value: 'failback' }],
+      }),
+    (r) => ({ status: r.status, failedBack: r.failedBack }));
+    report.children.failback = { id: failbackId, status: fb.status };
+    if (fb.status !== 'failed-back') failures.push(`failback ${fb.status}: ${[...fb.failed, ...fb.blocked].map((x) => `${x.vm} (${x.reason})`).join(', ')}`);
+    if (!report.rto.passed) failures.push(`RTO ${fo.makespanSeconds} s against a target of ${report.rto.targetSeconds} s`);
+    return failures;
+  }
 
   function summarise(): string[] {
     const failures: string[] = [];
@@ -250,8 +307,10 @@ export async function drill(input: DrillInput): Promise<DrillReport> {
     report.controls = controls.log;
     report.steps = tracker.view.steps;
     if (drillType !== 'checklist' || failure) {
-      report.outcome = controls.aborted || (failure && isCancellation(failure)) ? 'aborted' : failures.length === 0 && !failure ? 'passed' : 'failed';
+      const aborted = (controls.aborted && drillType !== 'full') || (failure && isCancellation(failure));
+      report.outcome = aborted ? 'aborted' : failures.length === 0 && !failure ? 'passed' : 'failed';
     }
+    if (drillType === 'full') report.abortedBy = controls.aborted ? controls.aborted.replace(/^aborted by /, '') : null;
     report.error = failures.length > 0 ? failures.join('; ') : null;
     await claim.release();
     if (report.outcome === 'aborted' || failure) {

@@ -53,7 +53,7 @@ const FINAL_TAG_REPLICATED = 'failback-recovers-to-final-tag';
  */
 export async function failback(input: FailbackInput): Promise<FailbackResult> {
   const tracker = new OperationTracker('failback', input.tenantId, input.request);
-  const claim = TenantClaim.own(input.tenantId);
+  const claim = input.claimedBy ? TenantClaim.inherited(input.tenantId, input.claimedBy) : TenantClaim.own(input.tenantId);
   const id = workflowInfo().workflowId;
   const pollMs = (input.statusPollSeconds ?? 60) * 1000;
   const outcomes: Record<string, VmOutcome> = {};

@@ -48,7 +48,7 @@ const INCLUDED_DR_DAYS = 42;
  */
 export async function failover(input: FailoverInput): Promise<FailoverResult> {
   const tracker = new OperationTracker('failover', input.tenantId, input.request);
-  const claim = TenantClaim.own(input.tenantId);
+  const claim = input.claimedBy ? TenantClaim.inherited(input.tenantId, input.claimedBy) : TenantClaim.own(input.tenantId);
   const id = workflowInfo().workflowId;
   const mode = input.mode ?? 'disaster';
   // A follow-up recovers the VMs a partial failover left at the primary; the tenant stays failed over.

@@ -61,7 +61,7 @@ export class CreateOperationDto {
   @ManagementServiceKinds() services?: string[];
   @OneOf(['failover', 'failback'], 'FixupDirection', { optional: true, description: 'Fixup: to the DR identities (default when failed over) or back to the primary ones (default when protected)' }) direction?: 'failover' | 'failback';
   @Nested(() => ProtectionChangeDto, { optional: true, description: 'protection-change: the VMs to add to and remove from protection' }) protection?: ProtectionChangeDto;
-  @Int({ optional: true, min: 1, max: 3600, description: 'Onboarding, protection-change, failback, resume: seconds between replication-status polls (default 60)' }) statusPollSeconds?: number;
+  @Int({ optional: true, min: 1, max: 3600, description: 'Onboarding, protection-change, failback, resume, a full drill: seconds between replication-status polls (default 60)' }) statusPollSeconds?: number;
   @Bool({ optional: true, description: 'Onboarding: size master targets for DR drills, at most 40 VMDKs each (default true)' }) drillsEnabled?: boolean;
   @Ip({ optional: true, version: 4, description: "Onboarding: the enterprise's IPsec peer (default: first host of its primary network); failback to a new primary site: its peer, when it changed" }) vpnPeer?: string;
   @TextArray({ optional: true, min: 1, max: 5000, description: 'Failback: only these VMs return to the primary (partial failback); a VM whose dependency stays at the DR site is refused. Every VM at the DR site when omitted. Failover of a tenant already failed over (required then): the VMs a partial failover left at the primary, recovered now without failing back; a VM whose dependency is still at the primary is refused' }) vms?: string[];

@@ -71,9 +71,15 @@ export function createInventoryActivities(deps: ActivityDeps) {
       });
     },
 
-    /** The operation ends its hold on the tenant; a hold it no longer has (released by a reconcile) is left alone. */
+    /**
+     * The operation ends its hold on the tenant, and with it the DR capacity it reserved (its VMs that reached
+     * the DR site count from their records); a hold it no longer has (released by a reconcile) is left alone.
+     */
     async releaseTenant(input: { tenantId: string; operationId: string }): Promise<{ released: boolean }> {
-      return { released: await repos().tenants.release(input.tenantId, input.operationId) };
+      return unitOfWork.run(async (tx) => {
+        await tx.capacity.deleteReservation(input.operationId);
+        return { released: await tx.tenants.release(input.tenantId, input.operationId) };
+      });
     },
   };
 }

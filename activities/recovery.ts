@@ -6,6 +6,7 @@ import type { RecoveryPoint as InmagePoint, TagReport } from '../infra/clients/i
 import type { ActivityDeps } from './deps';
 import { eachItem, type BatchOutcome } from './clm';
 import { eachLimited } from './concurrency';
+import { drCapacityLedger } from './dr-capacity';
 import { whileWaiting } from './heartbeat';
 import { loadDrAddressPlan, mappedPools, reserveMappedAddress } from './ip-mapping';
 import { pollUntil, readAgainLater, readUntilAnswered } from './polling';
@@ -62,6 +63,7 @@ export interface VmValidation { vm: string; problems: string[] }
 
 export function createRecoveryActivities(deps: ActivityDeps) {
   const { inmage, compute, bna, dns, firewall, ticketing } = deps.clients;
+  const capacity = drCapacityLedger(deps);
 
   /**
    * The VM an earlier attempt already recovered, read from InMage before acting: InMage keeps no idempotency
@@ -87,16 +89,26 @@ export function createRecoveryActivities(deps: ActivityDeps) {
      */
     async preflightFailover(input: {
       tenant: string;
-      /** With it, the tenant's IP mapping is checked too: a VM it places no DR address for is refused. */
-      tenantId?: string;
+      /** The tenant, whose room at the DR site is checked against every other tenant's. */
+      tenantId: string;
+      /** Whether the tenant's IP mapping is checked (a VM it places no DR address for is refused); true unless false. A drill's VMs take none. */
+      withIpMapping?: boolean;
       drSite: string;
       vms: { name: string; vcpu: number; memoryMb: number }[];
       recoveryPoint: RecoveryPointRequest;
+      /** The operation holding the tenant: with it, the room a failover that passes pre-flight needs is reserved. */
+      operationId?: string;
     }): Promise<{
       targets: RecoveryTarget[];
       problems: { vm: string; reason: string }[];
       readiness: { passed: boolean; failures: { vm: string; reason: string }[] };
-      capacity: { neededVcpu: number; neededMemoryGb: number; freeVcpu: number | null; freeMemoryGb: number | null; fits: boolean; siteDown: boolean };
+      capacity: {
+        neededVcpu: number; neededMemoryGb: number; freeVcpu: number | null; freeMemoryGb: number | null; fits: boolean; siteDown: boolean;
+        /** The configured capacity (enforced), whether room is now held for this failover, and why it does not fit. */
+        configured: { vcpu: number; memoryGb: number }; reserved: boolean; reason?: string;
+        /** What DR compute reports free: shown, not enforced. */
+        computeFree: { vcpu: number; memoryGb: number } | null;
+      };
     }> {
       const names = input.vms.map((v) => v.name);
       const readiness = await whileWaiting('readiness check', () => inmage.runReadinessChecks(input.tenant, { purpose: 'recover', servers: names }));
@@ -114,22 +126,37 @@ export function createRecoveryActivities(deps: ActivityDeps) {
         if (choice.ok) targets.push({ vm, point: choice.point.kind === 'tag' ? { kind: 'tag', tag: choice.point.tag, at: choice.point.at } : choice.point });
         else problems.push({ vm, reason: choice.reason });
       }
-      if (input.tenantId) {
+      if (input.withIpMapping !== false) {
         const scheduled = new Set(names);
         problems.push(...(await loadDrAddressPlan(deps.dataSource, input.tenantId)).problems.filter((p) => scheduled.has(p.vm)));
       }
 
-      const site = await compute.getCapacity(input.drSite);
-      const neededVcpu = input.vms.reduce((s, v) => s + v.vcpu, 0);
-      const neededMemoryGb = Math.ceil(input.vms.reduce((s, v) => s + v.memoryMb, 0) / 1024);
-      const freeVcpu = site.free?.vcpu ?? null;
-      const freeMemoryGb = site.free?.memoryGb ?? null;
-      const fits = !site.down && (freeVcpu === null || freeVcpu >= neededVcpu) && (freeMemoryGb === null || freeMemoryGb >= neededMemoryGb);
+      const reported = await compute.getCapacity(input.drSite);
+      const computeFree = reported.free ? { vcpu: reported.free.vcpu, memoryGb: reported.free.memoryGb } : null;
+      const site = await capacity.siteByName(input.drSite);
+      await capacity.recordComputeReport(site, reported);
+      // Room is reserved only for a failover that passes the rest of pre-flight and finds the site up.
+      const reserve = problems.length === 0 && failures.length === 0 && !reported.down;
+      const decision = await capacity.decide({
+        siteId: site.id, tenantId: input.tenantId, vms: input.vms, ...(reserve && input.operationId ? { operationId: input.operationId } : {}),
+      });
+      const free = decision.reserved ? { vcpu: decision.ledger.free.vcpu + decision.need.vcpu, memoryMb: decision.ledger.free.memoryMb + decision.need.memoryMb } : decision.ledger.free;
       return {
         targets,
         problems,
         readiness: { passed: failures.length === 0, failures },
-        capacity: { neededVcpu, neededMemoryGb, freeVcpu, freeMemoryGb, fits, siteDown: site.down },
+        capacity: {
+          neededVcpu: decision.need.vcpu,
+          neededMemoryGb: Math.ceil(decision.need.memoryMb / 1024),
+          freeVcpu: free.vcpu,
+          freeMemoryGb: Math.floor(free.memoryMb / 1024),
+          fits: decision.fits && !reported.down,
+          siteDown: reported.down,
+          configured: { vcpu: decision.ledger.configured.vcpu, memoryGb: Math.floor(decision.ledger.configured.memoryMb / 1024) },
+          reserved: decision.reserved,
+          ...(reported.down ? { reason: `DR site ${input.drSite} is down` } : decision.reason ? { reason: decision.reason } : {}),
+          computeFree,
+        },
       };
     },
 
@@ -307,10 +334,16 @@ export function createRecoveryActivities(deps: ActivityDeps) {
       });
     },
 
-    /** Free DR capacity of a site, as its compute reports it (null = not limited). */
+    /**
+     * Free DR capacity of a site: its configured capacity less what every tenant runs or has reserved there
+     * (`domain/dr-capacity.ts`). Compute's report is recorded beside it, and says whether the site is down.
+     */
     async drSiteCapacity(input: { site: string }): Promise<{ freeVcpu: number | null; freeMemoryGb: number | null; down: boolean }> {
-      const c = await compute.getCapacity(input.site);
-      return { freeVcpu: c.free?.vcpu ?? null, freeMemoryGb: c.free?.memoryGb ?? null, down: c.down };
+      const reported = await compute.getCapacity(input.site);
+      const site = await capacity.siteByName(input.site);
+      await capacity.recordComputeReport(site, reported);
+      const { free } = await capacity.ledger(site);
+      return { freeVcpu: free.vcpu, freeMemoryGb: Math.floor(free.memoryMb / 1024), down: reported.down };
     },
 
     /**

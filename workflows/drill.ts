@@ -116,14 +116,18 @@ export async function drill(input: DrillInput): Promise<DrillReport> {
 
     const scheduled = schedule.vms.map((v) => planVms.get(v.vm)!);
     const preflight = await tracker.step('checklist: readiness, recovery points, DR capacity', () =>
-      systems.preflightFailover({ tenant: tenant.name, drSite: tenant.drSite, vms: scheduled.map((v) => ({ name: v.name, vcpu: v.vcpu, memoryMb: v.memoryMb })), recoveryPoint: report.inputs.recoveryPoint }),
+      systems.preflightFailover({
+        tenant: tenant.name, tenantId: tenant.id, withIpMapping: false, drSite: tenant.drSite, vms: scheduled.map((v) => ({ name: v.name, vcpu: v.vcpu, memoryMb: v.memoryMb })), recoveryPoint: report.inputs.recoveryPoint,
+        // A drill's VMs run at the DR site beside other tenants': its room is reserved like a failover's, and goes with its claim.
+        ...(drillType !== 'checklist' && claim.holder ? { operationId: claim.holder } : {}),
+      }),
     (p) => ({ readiness: p.readiness, capacity: p.capacity, withoutPoint: p.problems }));
     report.checks = { readiness: preflight.readiness, recoveryPoints: preflight.problems, capacity: preflight.capacity };
     const before = await checkProtection('before', 'before the drill');
     const refusals = [
       ...preflight.problems.map((p) => `${p.vm}: ${p.reason}`),
       ...preflight.readiness.failures.map((f) => `${f.vm}: ${f.reason}`),
-      ...(preflight.capacity.fits ? [] : [`DR site ${tenant.drSite} lacks capacity: needs ${preflight.capacity.neededVcpu} vCPU / ${preflight.capacity.neededMemoryGb} GB${preflight.capacity.siteDown ? ' (site down)' : ''}`]),
+      ...(preflight.capacity.fits ? [] : [preflight.capacity.reason ?? `DR site ${tenant.drSite} lacks capacity: needs ${preflight.capacity.neededVcpu} vCPU / ${preflight.capacity.neededMemoryGb} GB${preflight.capacity.siteDown ? ' (site down)' : ''}`]),
       ...before.notInSync.map((p) => `${p.vm}: protection is ${p.state}, not Differential Sync`),
     ];
 

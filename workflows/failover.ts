@@ -114,13 +114,17 @@ export async function failover(input: FailoverInput): Promise<FailoverResult> {
     const recoveryPoint = mode === 'planned' ? { kind: 'latest-common-time' as const } : (input.recoveryPoint ?? { kind: 'latest-app-consistent' as const });
     const preflight = await tracker.step(
       'pre-flight: readiness, recovery points, DR capacity',
-      () => systems.preflightFailover({ tenant: tenant.name, tenantId: tenant.id, drSite: tenant.drSite, vms: scheduled.map((v) => ({ name: v.name, vcpu: v.vcpu, memoryMb: v.memoryMb })), recoveryPoint }),
+      () => systems.preflightFailover({
+        tenant: tenant.name, tenantId: tenant.id, drSite: tenant.drSite, vms: scheduled.map((v) => ({ name: v.name, vcpu: v.vcpu, memoryMb: v.memoryMb })), recoveryPoint,
+        // The DR site's room for these VMs is reserved under the claim, and goes when the claim is released.
+        ...(claim.holder ? { operationId: claim.holder } : {}),
+      }),
       (p) => ({ readiness: p.readiness, capacity: p.capacity, withoutPoint: p.problems }),
     );
     const refusals = [
       ...preflight.problems.map((p) => `${p.vm}: ${p.reason}`),
       ...preflight.readiness.failures.map((f) => `${f.vm}: ${f.reason}`),
-      ...(preflight.capacity.fits ? [] : [`DR site ${tenant.drSite} lacks capacity: needs ${preflight.capacity.neededVcpu} vCPU / ${preflight.capacity.neededMemoryGb} GB, has ${preflight.capacity.freeVcpu ?? '∞'} vCPU / ${preflight.capacity.freeMemoryGb ?? '∞'} GB${preflight.capacity.siteDown ? ' (site down)' : ''}`]),
+      ...(preflight.capacity.fits ? [] : [preflight.capacity.reason ?? `DR site ${tenant.drSite} lacks capacity: needs ${preflight.capacity.neededVcpu} vCPU / ${preflight.capacity.neededMemoryGb} GB, has ${preflight.capacity.freeVcpu ?? '∞'} vCPU / ${preflight.capacity.freeMemoryGb ?? '∞'} GB${preflight.capacity.siteDown ? ' (site down)' : ''}`]),
     ];
     if (refusals.length > 0) throw ApplicationFailure.nonRetryable(`pre-flight refused the failover, nothing was started: ${refusals.join('; ')}`, 'PreflightRefused', refusals);
 

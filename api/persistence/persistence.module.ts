@@ -4,7 +4,7 @@ import type { DataSource } from 'typeorm';
 import type { LifelineConfig } from '../../infra/config';
 import { createDataSource } from '../../infra/persistence/data-source';
 import {
-  ApiTokenRepository, AuditEventRepository, createTypeOrmRepositories, DeclarationPolicyRepository, IpMappingRepository, ManagementServiceRepository,
+  ApiTokenRepository, AuditEventRepository, createTypeOrmRepositories, DeclarationPolicyRepository, DrCapacityRepository, IpMappingRepository, ManagementServiceRepository,
   OperationRepository, ProtectedVmRepository, RecoveryPlanRepository, SiteRepository, TenantRepository, TypeOrmUnitOfWork, UnitOfWork,
   type Repositories,
 } from '../../infra/persistence/repositories';
@@ -13,6 +13,7 @@ const REPOSITORIES: [abstract new (...args: never[]) => unknown, keyof Repositor
   [SiteRepository, 'sites'], [TenantRepository, 'tenants'], [ProtectedVmRepository, 'vms'], [RecoveryPlanRepository, 'plans'],
   [IpMappingRepository, 'ipMappings'], [ManagementServiceRepository, 'managementServices'], [OperationRepository, 'operations'],
   [AuditEventRepository, 'audit'], [ApiTokenRepository, 'tokens'], [DeclarationPolicyRepository, 'declarationPolicies'],
+  [DrCapacityRepository, 'capacity'],
 ];
 
 /**

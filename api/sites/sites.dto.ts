@@ -1,4 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import type { SiteLedger } from '../../domain/dr-capacity';
 import type { SiteEntity } from '../../infra/persistence/entities';
 import { SITE_KINDS, type SiteKind } from '../../infra/persistence/enums';
 import { Bool, Int, Name, Nested, OneOf, Text } from '../common/validation';
@@ -34,20 +35,75 @@ export class SiteCapacityResponseDto {
   @ApiProperty() masterTargetSlots: number;
 }
 
+export class SiteResourcesDto {
+  @ApiProperty() vcpu: number;
+  @ApiProperty() memoryMb: number;
+}
+
+export class SiteComputeReportDto {
+  @ApiProperty({ description: 'When an operation last read it from DR compute' }) reportedAt: string;
+  @ApiProperty() down: boolean;
+  @ApiPropertyOptional({ type: SiteCapacityResponseDto, nullable: true, description: 'The hardware; null when compute sets no limit' }) capacity: SiteCapacityResponseDto | null;
+  @ApiProperty({ type: SiteCapacityResponseDto, description: 'Powered on and registered, whatever put it there' }) used: SiteCapacityResponseDto;
+}
+
+export class SiteTenantUsageDto {
+  @ApiProperty() tenantId: string;
+  @ApiProperty() tenant: string;
+  @ApiPropertyOptional({ type: String, nullable: true, description: 'The failover holding a reservation; null when the VMs simply run there' }) operationId: string | null;
+  @ApiProperty() vms: number;
+  @ApiProperty() vcpu: number;
+  @ApiProperty() memoryMb: number;
+}
+
+export class SiteUsageDto {
+  @ApiProperty({ type: SiteResourcesDto, description: "Tenants' VMs running at the site plus what running failovers reserved" }) used: SiteResourcesDto;
+  @ApiProperty({ type: SiteResourcesDto, description: 'The configured capacity less what is used (negative when over)' }) free: SiteResourcesDto;
+  @ApiProperty({ type: [SiteTenantUsageDto] }) tenants: SiteTenantUsageDto[];
+}
+
 export class SiteResponseDto {
   @ApiProperty() id: string;
   @ApiProperty() name: string;
   @ApiProperty({ enum: SITE_KINDS, enumName: 'SiteKind' }) kind: SiteKind;
   @ApiPropertyOptional({ type: String, nullable: true }) location: string | null;
-  @ApiProperty({ type: SiteCapacityResponseDto }) capacity: SiteCapacityResponseDto;
+  @ApiProperty({ type: SiteCapacityResponseDto, description: 'The DR capacity the provider allocated: the one Lifeline enforces' }) capacity: SiteCapacityResponseDto;
+  @ApiProperty({ enum: ['configured'], description: 'Which capacity pre-flight and site failover enforce across tenants; compute is shown, not enforced' })
+  capacityEnforced: 'configured';
+  @ApiPropertyOptional({ type: SiteComputeReportDto, nullable: true, description: 'What DR compute last reported; null until an operation read it' })
+  compute: SiteComputeReportDto | null;
+  @ApiPropertyOptional({ type: SiteUsageDto, description: 'GET /v1/sites/{id} of a DR site: who takes its configured capacity' }) usage?: SiteUsageDto;
+  @ApiProperty({ type: [String], description: 'Where the configured capacity and what compute reports disagree' }) warnings: string[];
   @ApiProperty() createdAt: string;
   @ApiProperty() updatedAt: string;
 }
 
-export function mapSite(s: SiteEntity): SiteResponseDto {
+export function mapSite(s: SiteEntity, ledger?: SiteLedger): SiteResponseDto {
+  const capacity = { vcpu: s.capacityVcpu, memoryMb: s.capacityMemoryMb, storageGb: s.capacityStorageGb, masterTargetSlots: s.capacityMasterTargetSlots };
+  const report = s.computeCapacity ?? null;
+  const hardware = report?.capacity
+    ? { vcpu: report.capacity.vcpu, memoryMb: report.capacity.memoryGb * 1024, storageGb: report.capacity.storageGb, masterTargetSlots: report.capacity.masterTargetSlots }
+    : null;
+  const warnings = hardware
+    ? (['vcpu', 'memoryMb', 'storageGb', 'masterTargetSlots'] as const)
+        .filter((k) => capacity[k] > hardware[k])
+        .map((k) => `configured ${k} ${capacity[k]} exceeds the ${hardware[k]} DR compute reports: failovers admitted within it may not power on`)
+    : [];
+  if (ledger && (ledger.free.vcpu < 0 || ledger.free.memoryMb < 0)) {
+    warnings.push(`tenants use ${ledger.used.vcpu} vCPU / ${ledger.used.memoryMb} MB, more than configured: no failover fits until some fail back`);
+  }
   return {
     id: s.id, name: s.name, kind: s.kind, location: s.location,
-    capacity: { vcpu: s.capacityVcpu, memoryMb: s.capacityMemoryMb, storageGb: s.capacityStorageGb, masterTargetSlots: s.capacityMasterTargetSlots },
+    capacity,
+    capacityEnforced: 'configured',
+    compute: report && s.computeReportedAt
+      ? {
+          reportedAt: s.computeReportedAt.toISOString(), down: report.down, capacity: hardware,
+          used: { vcpu: report.used.vcpu, memoryMb: report.used.memoryGb * 1024, storageGb: report.used.storageGb, masterTargetSlots: report.used.masterTargets },
+        }
+      : null,
+    ...(ledger ? { usage: { used: ledger.used, free: ledger.free, tenants: ledger.holders } } : {}),
+    warnings,
     createdAt: s.createdAt.toISOString(), updatedAt: s.updatedAt.toISOString(),
   };
 }

@@ -1,24 +1,31 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { DEFAULT_SITE_POLICY } from '../../domain/site-policy';
+import { siteLedger } from '../../domain/dr-capacity';
 import type { SiteEntity } from '../../infra/persistence/entities';
-import { SiteRepository, UnitOfWork } from '../../infra/persistence/repositories';
+import { DrCapacityRepository, SiteRepository, UnitOfWork } from '../../infra/persistence/repositories';
 import { auditEvent, type Principal } from '../auth/principal';
 import { ConflictError, NotFoundError, UnprocessableError } from '../common/errors';
 import { mapSite, type CreateSiteDto, type SiteApprovalPolicyDto, type SiteApprovalPolicyResponseDto, type SiteResponseDto, type UpdateSiteDto } from './sites.dto';
 
 @Injectable()
 export class SitesService {
-  constructor(private readonly sites: SiteRepository, private readonly uow: UnitOfWork) {}
+  constructor(private readonly sites: SiteRepository, private readonly capacity: DrCapacityRepository, private readonly uow: UnitOfWork) {}
 
   async list(): Promise<SiteResponseDto[]> {
-    return (await this.sites.list()).map(mapSite);
+    return Promise.all((await this.sites.list()).map((s) => this.view(s, this.capacity)));
   }
 
   async get(id: string): Promise<SiteResponseDto> {
     const site = await this.sites.findById(id);
     if (!site) throw new NotFoundError('site', id);
-    return mapSite(site);
+    return this.view(site, this.capacity);
+  }
+
+  /** A DR site with who takes its configured capacity: the tenants running there and the failovers' reservations. */
+  private async view(site: SiteEntity, capacity: DrCapacityRepository): Promise<SiteResponseDto> {
+    if (site.kind !== 'dr') return mapSite(site);
+    return mapSite(site, siteLedger({ vcpu: site.capacityVcpu, memoryMb: site.capacityMemoryMb }, await capacity.occupancy(site.id)));
   }
 
   create(p: Principal, dto: CreateSiteDto): Promise<SiteResponseDto> {
@@ -32,7 +39,7 @@ export class SitesService {
       if ((await tx.sites.list()).some((s) => s.name === site.name)) throw new ConflictError(`site name ${site.name} already exists`, [site.name]);
       await tx.sites.insert(site);
       await tx.audit.append(auditEvent(p, 'site.create', { type: 'site', id: site.id }, { name: site.name, kind: site.kind }));
-      return mapSite(site);
+      return this.view(site, tx.capacity);
     });
   }
 
@@ -59,7 +66,7 @@ export class SitesService {
       };
       await tx.sites.update(id, patch);
       await tx.audit.append(auditEvent(p, 'site.update', { type: 'site', id }, { changes: dto as Record<string, unknown> }));
-      return mapSite({ ...site, ...patch });
+      return this.view({ ...site, ...patch }, tx.capacity);
     });
   }
 

@@ -110,10 +110,20 @@ describe('site failover', () => {
     expect(runs).toBeGreaterThanOrEqual(3);
     expect((await handle.query(progressQuery)).waitingFor).toBe('DR capacity for fabrikam');
 
-    // Room frees at the DR site: Silver's recovered VMs are powered off, as the provider would do by hand.
+    // The hardware has room once Silver's recovered VMs are powered off by hand, but the capacity Lifeline
+    // enforces is the one the provider allocated (the inventory's), which still counts Silver: Bronze waits on.
     const silverAtDr = await e.estate.clients.compute.listVms({ tenants: ['contoso'], sites: ['dr-1'], powerStates: ['POWERED_ON'] });
     expect(silverAtDr.length).toBeGreaterThan(0);
     for (const vm of silverAtDr) await e.estate.clients.compute.powerOff(vm.vm, `test:free-room:${vm.name}`);
+    const checksBefore = (await wait.query(progressQuery)).progress.checks as number;
+    for (let i = 0; i < 600 && ((await wait.query(progressQuery).catch(() => null))?.progress.checks as number ?? 0) < checksBefore + 3; i++) await new Promise((r) => setTimeout(r, 100));
+    expect((await handle.query(progressQuery)).waitingFor).toBe('DR capacity for fabrikam');
+
+    // The provider raises the DR allocation by what Silver's powered-off VMs held: the next check finds room.
+    const drSiteId = (await t.http.get(`/v1/tenants/${tenants[0].id}`).set(t.auth()).expect(200)).body.drSiteId as string;
+    const dr = (await t.http.get(`/v1/sites/${drSiteId}`).set(t.auth()).expect(200)).body;
+    const silver = (dr.usage.tenants as { tenant: string; vcpu: number; memoryMb: number }[]).find((x) => x.tenant === 'contoso')!;
+    await t.http.patch(`/v1/sites/${drSiteId}`).set(t.auth()).send({ capacity: { vcpu: dr.capacity.vcpu + silver.vcpu, memoryMb: dr.capacity.memoryMb + silver.memoryMb } }).expect(200);
 
     const result = await handle.result();
     expect(result.tenants.find((s) => s.name === 'fabrikam')).toMatchObject({ status: 'failed-over' });

@@ -1,6 +1,7 @@
 import { ApiTokenEntity } from './api-token.entity';
 import { AuditEventEntity } from './audit-event.entity';
 import { DeclarationPolicyEntity } from './declaration-policy.entity';
+import { DrCapacityReservationEntity } from './dr-capacity-reservation.entity';
 import { DrContainerEntity, DrSitePolicyEntity } from './dr-container.entity';
 import { FixupRunEntity } from './fixup-run.entity';
 import { IpSubnetMappingEntity, IpVmOverrideEntity } from './ip-mapping.entity';
@@ -15,6 +16,7 @@ import { TenantEntity } from './tenant.entity';
 
 export * from './api-token.entity';
 export * from './audit-event.entity';
+export * from './dr-capacity-reservation.entity';
 export * from './declaration-policy.entity';
 export * from './dr-container.entity';
 export * from './fixup-run.entity';
@@ -36,4 +38,5 @@ export const ENTITIES = [
   ManagementMetadataSnapshotEntity, FixupRunEntity,
   DeclarationPolicyEntity,
   ProtectionStatusEntity, ProtectionSampleEntity, ProtectionBreachEntity,
+  DrCapacityReservationEntity,
 ];

@@ -1,6 +1,7 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { ApiTokenRepository, TypeOrmApiTokenRepository } from './api-token.repository';
 import { AuditEventRepository, TypeOrmAuditEventRepository } from './audit-event.repository';
+import { DrCapacityRepository, TypeOrmDrCapacityRepository } from './dr-capacity.repository';
 import { DeclarationPolicyRepository, TypeOrmDeclarationPolicyRepository } from './declaration-policy.repository';
 import { IpMappingRepository, TypeOrmIpMappingRepository } from './ip-mapping.repository';
 import { ManagementServiceRepository, TypeOrmManagementServiceRepository } from './management-service.repository';
@@ -12,6 +13,7 @@ import { TenantRepository, TypeOrmTenantRepository } from './tenant.repository';
 
 export * from './api-token.repository';
 export * from './audit-event.repository';
+export * from './dr-capacity.repository';
 export * from './declaration-policy.repository';
 export * from './ip-mapping.repository';
 export * from './management-service.repository';
@@ -33,6 +35,7 @@ export interface Repositories {
   audit: AuditEventRepository;
   tokens: ApiTokenRepository;
   declarationPolicies: DeclarationPolicyRepository;
+  capacity: DrCapacityRepository;
 }
 
 export function createTypeOrmRepositories(em: EntityManager): Repositories {
@@ -47,6 +50,7 @@ export function createTypeOrmRepositories(em: EntityManager): Repositories {
     audit: new TypeOrmAuditEventRepository(em),
     tokens: new TypeOrmApiTokenRepository(em),
     declarationPolicies: new TypeOrmDeclarationPolicyRepository(em),
+    capacity: new TypeOrmDrCapacityRepository(em),
   };
 }
 

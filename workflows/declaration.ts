@@ -62,6 +62,7 @@ export async function declaration(input: DeclarationInput): Promise<DeclarationV
     s.firing = a.status === 'firing';
     lastAlertAt = Date.now();
     if (a.status === 'firing') sightings.push({ source: a.source, at: Date.parse(a.receivedAt) });
+    if (view.policy) view.corroboratingSources = corroboratingSources(sightings, view.policy.windowSeconds, Date.now());
     // The sources' all-clear: every source that alerted has withdrawn its alert.
     if (a.status === 'resolved' && !allClear && Object.values(view.sources).every((x) => !x.firing)) {
       allClear = { outcome: 'all-clear', by: `sources ${Object.keys(view.sources).sort().join(', ')}`, reason: 'every source that alerted sent its all-clear', at: new Date().toISOString() };
@@ -109,6 +110,7 @@ export async function declaration(input: DeclarationInput): Promise<DeclarationV
   const facts = await inventory.loadDeclarationScope({ scope: input.scope });
   const policy = facts.policy;
   Object.assign(view, { label: facts.label, policy, policySource: facts.policySource });
+  view.corroboratingSources = corroboratingSources(sightings, policy.windowSeconds, Date.now());
   view.tenants = facts.tenants.map((t) => ({ tenantId: t.id, name: t.name, policy: t.policy, policySource: t.policySource, status: 'pending' }));
   const event = (action: string, by: string, details: Record<string, unknown>, tenantId?: string) =>
     inventory.recordDeclarationEvent({ declarationId: id, action, by, details, ...(tenantId ? { tenantId } : {}) });
@@ -126,17 +128,18 @@ export async function declaration(input: DeclarationInput): Promise<DeclarationV
       const remindAt = p.since + p.policy.reminderSeconds * 1000;
       const escalateAt = p.since + p.policy.escalationSeconds * 1000;
       const what = p.tenantId ? `approval of tenant ${view.tenants.find((t) => t.tenantId === p.tenantId)?.name}'s failover` : `approval of the declaration for ${view.label}`;
+      // Shown once told: the view's times say the reminder or escalation has gone out.
       if (!p.escalated && now >= escalateAt) {
         p.escalated = p.reminded = true;
+        await event('declaration.approval-escalated', 'lifeline', { waitingFor: what, afterSeconds: p.policy.escalationSeconds }, p.tenantId);
+        await ticket(`Escalated: ${what} still pending after ${p.policy.escalationSeconds} s`, 1);
         view.escalatedAt = new Date(now).toISOString();
         view.waitingFor = `${what} (escalated)`;
-        await event('declaration.approval-escalated', 'lifeline', { waitingFor: what, afterSeconds: p.policy.escalationSeconds }, p.tenantId);
-        await ticket(`Escalated: ${what} for ${view.label} still pending after ${p.policy.escalationSeconds} s`, 1);
       } else if (!p.reminded && now >= remindAt) {
         p.reminded = true;
-        view.reminderAt = new Date(now).toISOString();
         await event('declaration.approval-reminder', 'lifeline', { waitingFor: what, afterSeconds: p.policy.reminderSeconds }, p.tenantId);
-        await ticket(`Reminder: ${what} for ${view.label} is pending`, 2);
+        await ticket(`Reminder: ${what} is pending`, 2);
+        view.reminderAt = new Date(now).toISOString();
       }
       for (const at of [p.reminded ? null : remindAt, p.escalated ? null : escalateAt]) if (at !== null && (next === undefined || at < next)) next = at;
     }
@@ -261,11 +264,12 @@ export async function declaration(input: DeclarationInput): Promise<DeclarationV
   await event('declaration.closed', ended?.by ?? 'lifeline', { reason: ended?.reason ?? 'no alert for a day' });
   return close(`Incident for ${view.label} closed: ${ended?.reason ?? 'no alert for a day'}`);
 
+  /** Closed once the ticket says so; the run ends in the same workflow task. */
   async function close(summary: string): Promise<DeclarationView> {
+    await ticket(summary, view.decision?.outcome === 'declared' ? 1 : 3, true);
     view.status = 'closed';
     view.waitingFor = null;
     view.closedAt = new Date().toISOString();
-    await ticket(summary, view.decision?.outcome === 'declared' ? 1 : 3, true);
     return view;
   }
 }

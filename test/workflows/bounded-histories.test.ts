@@ -4,6 +4,7 @@ import { failback, publishBackVms, replicationWait, resume } from '../../workflo
 import { workflowIds, type FailbackInput, type ResumeInput } from '../../workflows/contracts';
 import type { TestApp } from '../support/api';
 import { recordHistory } from '../support/histories';
+import { holdResyncUntilContinued } from '../support/resync-hold';
 import { ended, startDrEstate, type DrEstate, type SimState } from '../support/dr-estate';
 
 jest.setTimeout(240_000);
@@ -64,15 +65,17 @@ describe('failback and resume keep their histories bounded', () => {
 
   it('resume: the replication wait and the per-VM DNS and firewall calls continue as new, each call made once', async () => {
     await failover(other.id, 'fo-2');
-    // The resumed pairs resync for longer than the restart takes (2 h in the real world, seconds here), so the
-    // wait polls more than once.
-    expect((await e.estate.control.request('PUT', '/_sim/latency', { ops: { 'inmage.resyncStep1': 2 * 3_600_000 } })).status).toBe(200);
     const requestId = 'resume-bounded';
     const input: ResumeInput = {
       tenantId: other.id, request: { requestedBy: 'test', requestId }, confirmDataLoss: true, statusPollSeconds: 0.05,
       syncWaitHistorySoftLimit: 12, publishHistorySoftLimit: 8,
     };
     const handle = await e.tw.client.workflow.start(resume, { taskQueue: e.tw.taskQueue, workflowId: workflowIds.operation('resume', other.id, requestId), args: [input] });
+    // The resumed pairs resync until the wait has continued as new, however few polls a loaded machine fits in.
+    const pairs = ((await e.estate.control.state(other.name)) as SimState).inmage.pairs;
+    const vms = [...new Set(pairs.filter((p) => p.direction === 'forward').map((p) => p.server))];
+    expect(vms).toHaveLength(6);
+    await holdResyncUntilContinued(e.estate.control, other.name, vms, e.tw.client.workflow.getHandle(workflowIds.child(handle.workflowId, 'forward-replication')));
     const result = await handle.result();
     expect(result).toMatchObject({ restarted: 6, reprotected: 6 });
 

@@ -2,6 +2,7 @@ import { TenantEntity } from '../../infra/persistence/entities';
 import { differentialSyncWait, onboarding } from '../../workflows';
 import { progressQuery, workflowIds } from '../../workflows/contracts';
 import { recordHistory } from '../support/histories';
+import { holdResyncUntilContinued } from '../support/resync-hold';
 import { openTestInventory, type TestInventory } from '../support/inventory';
 import { startTestWorker, type TestWorker } from '../support/worker';
 import { duplicates, seedInventory, seedSimTenants, startOnboardingEstate, type OnboardingEstate } from './onboarding-fixture';
@@ -42,6 +43,8 @@ describe('onboarding waits for Differential Sync in a child that continues as ne
       args: [{ tenantId, request: { requestedBy: 'test', requestId }, statusPollSeconds: 0.05, syncWaitHistorySoftLimit: 40 }],
     });
     const childId = workflowIds.child(handle.workflowId, 'differential-sync');
+    // The pairs resync until the wait has continued as new, however few polls a loaded machine fits in.
+    const held = holdResyncUntilContinued(estate.control, 'adatum', t.vms.map((v) => v.name), tw.client.workflow.getHandle(childId));
 
     // While it waits, the parent names the child and the child answers with its latest poll.
     let view = await handle.query(progressQuery);
@@ -59,6 +62,7 @@ describe('onboarding waits for Differential Sync in a child that continues as ne
     }
     expect(childView).toMatchObject({ status: 'waiting', kind: 'onboarding', tenantId, progress: { replication: { vms: 5, polls: expect.any(Number) } } });
 
+    await held;
     const result = await handle.result();
     expect(result.protectedVms).toBe(5);
     const tenant = await inventory.dataSource.getRepository(TenantEntity).findOneByOrFail({ id: tenantId });

@@ -1,15 +1,14 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
-import * as path from 'node:path';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { seedDemoEstate, type DemoTenant } from '../../infra/demo/demo-estate';
 import { TenantEntity } from '../../infra/persistence/entities';
 import { startEstate, type Estate } from '../clients/estate-fixture';
+import { spawnWorkerProcess } from '../support/worker-spawn';
 import { ADMIN_TOKEN, startTestApp, type TestApp } from '../support/api';
 import { estateOf } from '../support/estate-snapshot';
 
-const root = path.join(__dirname, '..', '..');
 const TIME_SCALE = 0.001;
 
 /**
@@ -24,23 +23,12 @@ describe('a drill survives a killed worker and leaves nothing behind', () => {
   const workers: ChildProcess[] = [];
   const taskQueue = `drill-durability-${Math.random().toString(36).slice(2, 8)}`;
 
-  function startWorker(): Promise<ChildProcess> {
-    const child = spawn(process.execPath, ['-r', './test/support/swc-register.js', 'test/support/worker-process.ts'], {
-      cwd: root,
-      env: { ...process.env, LIFELINE_TASK_QUEUE: taskQueue, SIM_URL: estate.sim.url, DATA_DIR: t.db.config.dataDir, MYSQL_URL: '' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+  async function startWorker(): Promise<ChildProcess> {
+    const child = await spawnWorkerProcess({ LIFELINE_TASK_QUEUE: taskQueue, SIM_URL: estate.sim.url, DATA_DIR: t.db.config.dataDir, MYSQL_URL: '' });
     workers.push(child);
-    return new Promise((resolve, reject) => {
-      let out = '';
-      child.stdout!.on('data', (d) => {
-        out += d;
-        if (out.includes('worker ready')) resolve(child);
-      });
-      child.stderr!.on('data', (d) => (out += d));
-      child.once('exit', (code) => reject(new Error(`worker exited (${code}): ${out}`)));
-    });
+    return child;
   }
+
 
   beforeAll(async () => {
     estate = await startEstate({ timeScale: TIME_SCALE, idempotency: 'none' });

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -9,10 +9,10 @@ import { seedDemoEstate, type DemoTenant } from '../../infra/demo/demo-estate';
 import { TenantEntity } from '../../infra/persistence/entities';
 import { freePort, startDevServer, type DevServer } from '../../infra/temporal/dev-server';
 import { startEstate, type Estate } from '../clients/estate-fixture';
+import { spawnWorkerProcess } from '../support/worker-spawn';
 import { ADMIN_TOKEN, startTestApp, type TestApp } from '../support/api';
 import { effectsNotOnce, estateEffects } from '../support/estate-effects';
 
-const root = path.join(__dirname, '..', '..');
 
 /**
  * A worker killed (SIGKILL) in the middle of a failover and the Temporal server restarted in the middle, with
@@ -30,23 +30,12 @@ describe('failover survives a killed worker and a restarted Temporal server', ()
   const workers: ChildProcess[] = [];
   const taskQueue = `durability-${Math.random().toString(36).slice(2, 8)}`;
 
-  function startWorker(): Promise<ChildProcess> {
-    const child = spawn(process.execPath, ['-r', './test/support/swc-register.js', 'test/support/worker-process.ts'], {
-      cwd: root,
-      env: { ...process.env, TEMPORAL_ADDRESS: temporal.address, LIFELINE_TASK_QUEUE: taskQueue, SIM_URL: estate.sim.url, DATA_DIR: t.db.config.dataDir, MYSQL_URL: '' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+  async function startWorker(): Promise<ChildProcess> {
+    const child = await spawnWorkerProcess({ TEMPORAL_ADDRESS: temporal.address, LIFELINE_TASK_QUEUE: taskQueue, SIM_URL: estate.sim.url, DATA_DIR: t.db.config.dataDir, MYSQL_URL: '' });
     workers.push(child);
-    return new Promise((resolve, reject) => {
-      let out = '';
-      child.stdout!.on('data', (d) => {
-        out += d;
-        if (out.includes('worker ready')) resolve(child);
-      });
-      child.stderr!.on('data', (d) => (out += d));
-      child.once('exit', (code) => reject(new Error(`worker exited (${code}): ${out}`)));
-    });
+    return child;
   }
+
 
   beforeAll(async () => {
     port = await freePort();

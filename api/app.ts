@@ -10,6 +10,7 @@ import type { DestinationStream } from 'pino';
 import { loadConfig, type LifelineConfig } from '../infra/config';
 import { AppModule } from './app.module';
 import { errorBody } from './common/exception.filter';
+import { documentAnswers } from './common/openapi-responses';
 import { keepSignedBody } from './declarations/webhook-signature';
 import { refuseDeepJson } from './common/json-depth';
 import { noStore, refuseMethods, refusePrototypeKeys, requireJson } from './common/protocol';
@@ -64,7 +65,7 @@ export async function createApp(
   // A host that orders its own shutdown (npm start stops the API, then the worker, then Temporal) opts out.
   if (opts.shutdownHooks ?? true) app.enableShutdownHooks();
 
-  const document = SwaggerModule.createDocument(
+  const document = documentAnswers(SwaggerModule.createDocument(
     app,
     new DocumentBuilder()
       .setTitle('Lifeline')
@@ -72,7 +73,7 @@ export async function createApp(
       .setVersion('0.1.0')
       .addBearerAuth()
       .build(),
-  );
+  ));
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
 
   await app.init();

@@ -31,7 +31,7 @@ function doc(o: Common, extra: Record<string, unknown>): PropertyDecorator {
 export function Text(o: Common & { max?: number; pattern?: RegExp; patternMessage?: string } = {}) {
   const max = o.max ?? 200;
   return applyDecorators(
-    doc(o, { type: String, maxLength: max, pattern: o.pattern?.source }),
+    doc(o, { type: String, minLength: 1, maxLength: max, pattern: o.pattern?.source }),
     ...presence(o),
     IsString(),
     IsNotEmpty(),
@@ -113,7 +113,7 @@ export function NestedArray(cls: () => new () => object, o: Common & { min?: num
 
 export function TextArray(o: Common & { min?: number; max: number; itemMax?: number }) {
   return applyDecorators(
-    doc(o, { type: String, isArray: true, minItems: o.min, maxItems: o.max }),
+    doc(o, { type: String, isArray: true, minItems: o.min, maxItems: o.max, items: { type: 'string', minLength: 1, maxLength: o.itemMax ?? 200 } }),
     ...presence(o),
     IsArray(),
     ArrayMinSize(o.min ?? 0),

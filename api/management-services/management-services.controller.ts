@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post } from '@nestjs/common';
-import { ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Principal } from '../auth/principal';
 import { Allow, CurrentPrincipal, PROVIDER, STAFF } from '../auth/roles';
 import { IdParamDto } from '../common/validation';
@@ -55,6 +55,7 @@ export class ManagementServicesController {
 
   @Delete('management-services/:id')
   @HttpCode(204)
+  @ApiNoContentResponse({ description: 'Deleted' })
   @Allow(...STAFF)
   async delete(@CurrentPrincipal() p: Principal, @Param() { id }: IdParamDto) {
     await this.service.delete(p, id);

@@ -4,6 +4,7 @@ import type { Principal } from '../auth/principal';
 import { Allow, CurrentPrincipal, PROVIDER, STAFF } from '../auth/roles';
 import type { HttpResponse as Response } from '../common/http';
 import {
+  OperationPageDto,
   CreateOperationDto, ListOperationsQueryDto, OperationCreatedDto, OperationIdParamDto, OperationResponseDto, OperationVmParamDto,
   OperatorActionDto, OperatorAnswerDto, SiteFailoverDto, SiteIdParamDto,
 } from './operations.dto';
@@ -35,6 +36,7 @@ export class OperationsController {
 
   @Get()
   @Allow(...STAFF)
+  @ApiOkResponse({ type: OperationPageDto, description: 'Newest first; a tenant admin sees only its own tenant' })
   list(@CurrentPrincipal() p: Principal, @Query() q: ListOperationsQueryDto) {
     return this.service.list(p, q);
   }

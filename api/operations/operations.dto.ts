@@ -151,6 +151,13 @@ function outcomeOf(status: OperationStatus, progress: Record<string, unknown>): 
   return typeof own === 'string' && (OPERATION_OUTCOMES as readonly string[]).includes(own) ? (own as OperationOutcome) : status;
 }
 
+export class OperationPageDto {
+  @ApiProperty({ type: OperationResponseDto, isArray: true }) items: OperationResponseDto[];
+  @ApiProperty() total: number;
+  @ApiProperty() limit: number;
+  @ApiProperty() offset: number;
+}
+
 export function mapOperation(row: OperationEntity): OperationResponseDto {
   const { phase, waitingFor, outcome: _outcome, ...progress } = (row.progress ?? {}) as Record<string, unknown>;
   return {

@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put } from '@nestjs/common';
-import { ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Principal } from '../auth/principal';
 import { ADMIN, Allow, CurrentPrincipal, PROVIDER } from '../auth/roles';
 import { IdParamDto } from '../common/validation';
@@ -41,6 +41,7 @@ export class SitesController {
 
   @Delete(':id')
   @HttpCode(204)
+  @ApiNoContentResponse({ description: 'Deleted' })
   @Allow(...ADMIN)
   async delete(@CurrentPrincipal() p: Principal, @Param() { id }: IdParamDto) {
     await this.service.delete(p, id);

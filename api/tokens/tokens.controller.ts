@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
-import { ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { ADMIN, Allow, CurrentPrincipal } from '../auth/roles';
 import type { Principal } from '../auth/principal';
 import { IdParamDto } from '../common/validation';
@@ -27,6 +27,7 @@ export class TokensController {
 
   @Delete(':id')
   @HttpCode(204)
+  @ApiNoContentResponse({ description: 'Revoked (also when it already was)' })
   @Allow(...ADMIN)
   async revoke(@CurrentPrincipal() p: Principal, @Param() { id }: IdParamDto) {
     await this.service.revoke(p, id);

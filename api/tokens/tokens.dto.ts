@@ -10,7 +10,7 @@ export class CreateTokenDto {
   @OneOf(ROLES, 'Role')
   role: Role;
 
-  @Uuid({ optional: true, description: 'Required for (and only for) tenant-admin tokens' })
+  @Uuid({ optional: true, description: 'Role and tenantId go together: required with role tenant-admin, refused (422) with any other role' })
   tenantId?: string;
 }
 

@@ -8,6 +8,7 @@ import { repoRoot } from '../../infra/repo-root';
 import { declarationId, declarationWorkflowId } from '../../workflows/declaration-contracts';
 import { tokenFor } from '../support/api';
 import { startDrEstate, type DrEstate } from '../support/dr-estate';
+import { estateDifferences } from '../support/estate-oracle';
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -90,5 +91,14 @@ describe('declarations from Alertmanager', () => {
     expect(runs.length).toBeLessThanOrEqual(1);
     const failovers = (await e.t.http.get('/v1/operations?kind=failover').set(e.t.auth()).expect(200)).body.items as { tenantId: string }[];
     expect(failovers.map((f) => f.tenantId).sort()).toEqual(e.tenants.map((t) => t.id).sort());
+    // The estate, not the declaration's report: each tenant's VMs were recovered once each, and the oracle finds
+    // every VM at the DR site with its management services as the failover leaves them.
+    for (const tenant of e.tenants) {
+      const ops = await e.estate.control.ops({ tenant: tenant.name, system: 'inmage', op: 'recover', outcome: 'ok' });
+      const perVm: Record<string, number> = {};
+      for (const o of ops) if (o.target) perVm[o.target] = (perVm[o.target] ?? 0) + 1;
+      expect({ tenant: tenant.name, vms: Object.keys(perVm).length, counts: [...new Set(Object.values(perVm))] }).toEqual({ tenant: tenant.name, vms: 2, counts: [1] });
+      expect({ tenant: tenant.name, differences: await estateDifferences(e.dataSource, e.estate.control, tenant.id) }).toEqual({ tenant: tenant.name, differences: [] });
+    }
   });
 });

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freePort } from '../../infra/temporal/dev-server';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
@@ -27,18 +27,6 @@ export interface ZoneSpec {
   refuseUpdates?: boolean;
   /** Zone-file lines it starts with (`name TTL IN A address`). */
   records?: string[];
-}
-
-/** A free TCP port on loopback (DNS also listens on it for UDP). */
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 async function start<T>(script: string, dir: string, args: string[]): Promise<T & { pid: number }> {

@@ -1,22 +1,14 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { repoRoot } from '../../infra/repo-root';
+import { freePort } from '../../infra/temporal/dev-server';
 import { declarationId, declarationWorkflowId } from '../../workflows/declaration-contracts';
 import { tokenFor } from '../support/api';
 import { startDrEstate, type DrEstate } from '../support/dr-estate';
 import { estateDifferences } from '../support/estate-oracle';
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as { port: number };
-  await new Promise((r) => server.close(r));
-  return port;
-}
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Declaration = any;
